@@ -1,0 +1,56 @@
+# Deploying Django with ASGI: every entry point of the project.
+# `make html` and `make test` are the whole set-up on a fresh machine.
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+SPHINX   := $(BIN)/sphinx-build
+SPHINXOPTS ?= -W --keep-going -q
+LANGS    := en zh_CN
+BUILD    := _build
+SRC      := docs
+PAGES    := $(shell find $(SRC) -name '*.md' -not -path '*/_*' | sort)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv html html-en html-zh_CN doctest test pytest clean
+
+help: ## List the targets, one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# The virtual environment is rebuilt whenever requirements.txt is newer.
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(STAMP) ## Create .venv from the pinned requirements.txt
+
+html: $(STAMP) ## Build the site in both languages into _build/html/
+	@$(MAKE) --no-print-directory -j2 html-en html-zh_CN
+	@cp $(SRC)/_root/index.html $(BUILD)/html/index.html
+	@echo "Site built: $(BUILD)/html/index.html (en/, zh_CN/)"
+
+html-en html-zh_CN: html-%: $(STAMP)
+	$(SPHINX) -b html -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/html/$*
+
+# Each page's doctests run in a process of their own: Django configures its
+# settings once per process, and each page imports a different project.
+doctest: $(STAMP) ## Run every doctest block of every page
+	@set -e; for page in $(PAGES); do \
+	  $(SPHINX) -b doctest -c . -d $(BUILD)/doctrees/doctest $(SPHINXOPTS) \
+	    $(SRC) $(BUILD)/doctest/$$(echo $$page | sed 's|^$(SRC)/||; s|\.md$$||') $$page; \
+	done
+	@$(BIN)/python docs/_tools/doctest_summary.py $(BUILD)/doctest $(BUILD)/doctrees/doctest
+
+pytest: $(STAMP) ## Run the pytest suite only
+	$(BIN)/python -m pytest
+
+test: $(STAMP) ## Build both languages, run the doctests and the whole test suite
+	@$(MAKE) --no-print-directory html
+	@$(MAKE) --no-print-directory doctest
+	@$(MAKE) --no-print-directory pytest
+
+clean: ## Remove the build output (keeps .venv)
+	rm -rf $(BUILD)

@@ -1,0 +1,57 @@
+"""Sphinx configuration for "Deploying Django with ASGI".
+
+Sources live in docs/; this file sits at the top of the repository and is
+found with ``sphinx-build -c .``.  Anything that depends on the language
+being built reads ``app.config.language`` inside an event hook (see the
+extensions in docs/_ext/), never at module level.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+
+project = "Deploying Django with ASGI"
+author = "The Deploying Django with ASGI authors"
+copyright = "2026, " + author
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.doctest",
+    "sphinx_copybutton",
+    "sphinx_design",
+]
+
+root_doc = "index"
+exclude_patterns = ["_build", "_ext", "_static", "_templates"]
+language = "en"
+
+# Translations: one catalogue per page, found through an absolute path so
+# that sphinx-build and sphinx-intl agree wherever they are started from.
+locale_dirs = [str(ROOT / "locale")]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = True
+
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+html_theme = "furo"
+html_title = "Deploying Django with ASGI"
+html_static_path = ["docs/_static"]
+templates_path = ["docs/_templates"]
+html_last_updated_fmt = None
+html_show_sphinx = False
+
+# Copy buttons leave prompts and output behind.
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+# Doctests run against the example projects; paths are relative to the
+# repository root, where `make doctest` runs.
+doctest_global_setup = """
+import os, sys
+"""

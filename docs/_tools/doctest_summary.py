@@ -1,0 +1,63 @@
+"""Sum up `make doctest`: one output folder per page, one line per page.
+
+Fails when any page had a failure, when a doctest block is marked to be
+skipped, or when the site holds fewer than MIN_BLOCKS doctest blocks.
+"""
+
+import pickle
+import re
+import sys
+from pathlib import Path
+
+from docutils import nodes
+
+MIN_BLOCKS = 12
+TEST_BLOCKS = {"doctest", "testcode"}
+
+
+def count_blocks(doctree_dir: Path) -> dict[str, tuple[int, int]]:
+    """Map each page to (doctest blocks, blocks carrying a skipif option)."""
+    counts = {}
+    for path in sorted(doctree_dir.rglob("*.doctree")):
+        doctree = pickle.loads(path.read_bytes())
+        blocks = [
+            node
+            for node in doctree.findall(nodes.Element)
+            if node.get("testnodetype") in TEST_BLOCKS
+        ]
+        skipped = [n for n in blocks if n.get("skipif") or "skipif" in n.get("options", {})]
+        page = path.relative_to(doctree_dir).with_suffix("").as_posix()
+        counts[page] = (len(blocks), len(skipped))
+    return counts
+
+
+def main(out_dir: str, doctree_dir: str) -> int:
+    failed = False
+    total_tests = 0
+    for page, (blocks, skipped) in sorted(count_blocks(Path(doctree_dir)).items()):
+        if not blocks:
+            continue
+        report = Path(out_dir, page, "output.txt")
+        if not report.exists():
+            print(f"{page}: no doctest report at {report}")
+            failed = True
+            continue
+        text = report.read_text()
+        tests = int(re.search(r"^\s+(\d+) tests?$", text, re.M).group(1))
+        failures = sum(int(n) for n in re.findall(r"^\s+(\d+) failures? in", text, re.M))
+        total_tests += tests
+        print(f"  {page:<28} {blocks:>2} blocks {tests:>3} examples {failures} failures")
+        if failures or skipped:
+            failed = True
+            if skipped:
+                print(f"  {page}: {skipped} doctest block(s) marked skipif; none may be skipped")
+    total_blocks = sum(b for b, _ in count_blocks(Path(doctree_dir)).values())
+    print(f"doctest: {total_blocks} blocks, {total_tests} examples across the site")
+    if total_blocks < MIN_BLOCKS:
+        print(f"doctest: expected at least {MIN_BLOCKS} doctest blocks, found {total_blocks}")
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

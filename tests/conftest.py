@@ -1,0 +1,22 @@
+"""Shared fixtures: the repository layout and a way to drive an example.
+
+Django configures its settings once per process, and every example is its
+own project, so each call below runs the example in a fresh Python process,
+exactly as a reader would from the example's folder.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from example import Example  # noqa: E402
+
+
+@pytest.fixture
+def example():
+    """Return a factory: ``example("middleware")`` -> Example."""
+    return Example.named

@@ -1,0 +1,99 @@
+"""Start a real server process on a free 127.0.0.1 port and stop it by pid.
+
+    with Server(["uvicorn", "mysite.asgi:application", "--port", "{port}"],
+                cwd=example.path) as server:
+        httpx.get(server.url + "/hello/")
+
+``{port}`` in the command is replaced by a free port. The server's output
+goes to a log file; ``server.log`` reads it. If the server never answers,
+the error shows that log. Leaving the block sends SIGTERM and records the
+exit code in ``server.returncode``.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerDidNotStart(AssertionError):
+    pass
+
+
+class Server:
+    def __init__(self, argv, cwd, env=None, port=None, ready_path="/", timeout=30):
+        self.port = port or free_port()
+        self.argv = [a.replace("{port}", str(self.port)) for a in argv]
+        if not os.path.isabs(self.argv[0]) and (BIN / self.argv[0]).exists():
+            self.argv[0] = str(BIN / self.argv[0])
+        self.cwd = Path(cwd)
+        inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        self.env = {**inherited, "PATH": f"{BIN}:{os.environ['PATH']}",
+                    "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.ready_path = ready_path
+        self.timeout = timeout
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.returncode = None
+
+    @property
+    def log(self) -> str:
+        self._logfile.flush()
+        return Path(self._logfile.name).read_text(errors="replace")
+
+    def __enter__(self):
+        self._logfile = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            self.argv, cwd=self.cwd, env=self.env, stdout=self._logfile,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerDidNotStart(
+                    f"{' '.join(self.argv)} exited with {self.process.returncode}:\n{self.log}")
+            try:
+                httpx.get(self.url + self.ready_path, timeout=1)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise ServerDidNotStart(
+            f"{' '.join(self.argv)} did not answer on {self.url} within {self.timeout}s:\n{self.log}")
+
+    def stop(self, timeout=15) -> int:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+                raise AssertionError(f"{self.argv[0]} ignored SIGTERM for {timeout}s:\n{self.log}")
+        self.returncode = self.process.returncode
+        return self.returncode
+
+    def __exit__(self, *exc):
+        try:
+            self.stop()
+        finally:
+            # Children that outlived their parent (worker processes) go too.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._logfile.close()
+            os.unlink(self._logfile.name)
