@@ -1,0 +1,108 @@
+"""Every code block on every page is proven by a test (docs/_tools/snippets.py).
+
+`make snippets` prints the same inventory as a table.
+"""
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+
+import page_commands  # noqa: E402
+import snippets  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    doctrees = tmp_path_factory.mktemp("snippets") / "doctrees"
+    snippets.build_doctrees(doctrees)
+    return snippets.inventory(doctrees)
+
+
+def test_every_code_block_on_the_site_is_covered(site):
+    uncovered = [f"{s.where} ({s.page}): {s.covered_by}" for s in site if not s.covered]
+    assert not uncovered, "code blocks no test proves:\n" + "\n".join(uncovered)
+
+
+def test_the_site_has_code_blocks_of_each_proven_kind(site):
+    kinds = {s.kind for s in site}
+    assert {"example", "doctest"} <= kinds, kinds
+
+
+def test_every_command_a_test_names_is_on_its_page():
+    stale = snippets.stale_declarations(snippets.read_tests())
+    assert not stale, "\n".join(stale)
+
+
+# The checker itself, on a small site of its own: it must catch what is not run.
+
+PAGE = """\
+# Demo
+
+```{literalinclude} ../examples/demo/app.py
+```
+
+```{literalinclude} ../examples/other/app.py
+```
+
+```python
+print("never run")
+```
+
+```console
+$ pip install uvicorn
+$ pip install unpinned-package
+$ pip install "uvicorn[standard]"
+$ demo-server --port 8000
+$ demo-server --help
+```
+
+```console
+output without a prompt
+```
+"""
+
+TEST_FILE = '''\
+from page_commands import command
+
+PAGE = "index"
+
+def test_server(example):
+    example("demo")
+    command(PAGE, "demo-server --port")
+'''
+
+
+def test_checker_reports_what_no_test_runs(tmp_path, monkeypatch):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(PAGE)
+    (tmp_path / "conf.py").write_text('extensions = ["myst_parser"]\n')
+    for name in ("demo", "other"):
+        (tmp_path / "examples" / name).mkdir(parents=True)
+        (tmp_path / "examples" / name / "app.py").write_text("app = None\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_demo.py").write_text(TEST_FILE)
+    monkeypatch.setattr(page_commands, "DOCS", tmp_path / "docs")
+
+    snippets.build_doctrees(tmp_path / "doctrees", tmp_path / "docs", tmp_path)
+    found = snippets.inventory(tmp_path / "doctrees", root=tmp_path,
+                               tests=snippets.read_tests(tmp_path / "tests"),
+                               pins={"uvicorn": "0.54.0"})
+    got = [(s.line, s.kind) for s in found]
+    assert got == [
+        (3, "example"),      # examples/demo is named by a test
+        (6, "uncovered"),    # examples/other is not
+        (9, "uncovered"),    # a python fence nothing runs
+        (14, "install"),     # uvicorn is pinned
+        (15, "uncovered"),   # unpinned-package is not
+        (16, "uncovered"),   # the extra's dependencies are not pinned
+        (17, "console"),     # a test calls command("index", "demo-server --port")
+        (18, "uncovered"),   # no test runs --help
+        (21, "uncovered"),   # a console block with no command
+    ], snippets.table(found)
+    assert found[6].covered_by == "tests/test_demo.py:7"
+    assert "uvloop" in found[5].covered_by or "httptools" in found[5].covered_by
