@@ -6,6 +6,7 @@ being built reads ``app.config.language`` inside an event hook (see the
 extensions in docs/_ext/), never at module level.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,10 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "sphinx_design",
+    "sphinx_sitemap",
+    "notfound.extension",
+    "language_links",  # docs/_ext: language switcher, hreflang, per-language URLs
+    "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
 ]
 
 root_doc = "index"
@@ -43,6 +48,15 @@ html_static_path = ["docs/_static"]
 templates_path = ["docs/_templates"]
 html_last_updated_fmt = None
 html_show_sphinx = False
+html_favicon = "docs/_static/favicon.svg"
+
+# Where the site is published (GitHub Pages sets SITE_URL); `make serve` by
+# default. language_links derives html_baseurl (canonical links) and the 404
+# page's notfound_urls_prefix from it for each language.
+site_url = os.environ.get("SITE_URL", "http://127.0.0.1:8000/")
+sitemap_locales = ["en", "zh_CN"]
+sitemap_excludes = ["404.html", "search.html", "genindex.html"]
+notfound_template = "notfound.html"
 
 # Copy buttons leave prompts and output behind.
 copybutton_exclude = ".linenos, .gp, .go"
