@@ -1,0 +1,48 @@
+"""Chinese search that finds what Chinese readers type.
+
+Only the zh_CN build is touched; for every other language this does nothing.
+
+* A small project dictionary (``zh_dict.txt``, one word a line) is added to
+  jieba's through ``html_search_options = {"dict": ...}``, so that domain
+  terms such as 异步安全 or 中间件 are indexed as words. It replaces Sphinx's
+  default, which re-adds jieba's whole 350,000-word dictionary on each build.
+* jieba's DEBUG messages ("Building prefix dict ...") are silenced.
+* Sphinx 9.0.4 names the JavaScript stemmer after ``language_name`` and so
+  writes ``window.Stemmer = ChineseStemmer;`` into ``language_data.js``, but
+  Chinese uses ``english-stemmer.js``, which defines ``EnglishStemmer``:
+  the script fails and search hangs on "Searching" (sphinx #14229). The
+  subclass below names the stemmer that is really there.
+* ``zh_split.js`` replaces the query splitter so that a query typed without
+  spaces (如何部署中间件) is cut into words the index knows.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sphinx.search.zh import SearchChinese
+
+HERE = Path(__file__).resolve().parent
+DICTIONARY = HERE / "zh_dict.txt"
+
+
+class ProjectSearchChinese(SearchChinese):
+    # Used only to build "window.Stemmer = <language_name>Stemmer;" and a log label.
+    language_name = "English"
+    js_splitter_code = (HERE / "zh_split.js").read_text(encoding="utf-8")
+
+
+def chinese_search_options(app, config) -> None:
+    if not (config.language or "").startswith("zh"):
+        return
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(DICTIONARY)}
+
+
+def setup(app):
+    app.add_search_language(ProjectSearchChinese)
+    app.connect("config-inited", chinese_search_options)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
