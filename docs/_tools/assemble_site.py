@@ -1,0 +1,56 @@
+"""Assemble the publishable site from the two language builds.
+
+    python docs/_tools/assemble_site.py _build/html _build/site
+
+_build/site/ gets::
+
+    en/  zh_CN/      each language build, without Sphinx's .buildinfo
+    index.html       picks the reader's language (docs/_root/index.html)
+    404.html         the English 404 page; its links are absolute, and it
+                     sends readers under /zh_CN/ to the Chinese 404 page
+    sitemap.xml      the <url> entries of both languages' sitemaps
+    favicon.svg      for the root page
+
+The folder is replaced as a whole, so nothing stale is published.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+LANGUAGES = ["en", "zh_CN"]
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+ROOT_PAGE = Path(__file__).resolve().parent.parent / "_root" / "index.html"
+
+
+def merge_sitemaps(paths: list[Path], out: Path) -> int:
+    ElementTree.register_namespace("", SITEMAP)
+    ElementTree.register_namespace("xhtml", XHTML)
+    urlset = ElementTree.Element(f"{{{SITEMAP}}}urlset")
+    for path in paths:
+        urlset.extend(ElementTree.parse(path).getroot().findall(f"{{{SITEMAP}}}url"))
+    ElementTree.indent(urlset)
+    ElementTree.ElementTree(urlset).write(out, xml_declaration=True, encoding="utf-8")
+    return len(urlset)
+
+
+def main(html: Path, site: Path) -> None:
+    missing = [lang for lang in LANGUAGES if not (html / lang / "index.html").is_file()]
+    if missing:
+        sys.exit(f"{html}: no build for {', '.join(missing)}; run `make html` first")
+    if site.exists():
+        shutil.rmtree(site)
+    site.mkdir(parents=True)
+    for lang in LANGUAGES:
+        shutil.copytree(html / lang, site / lang, ignore=shutil.ignore_patterns(".buildinfo"))
+    shutil.copyfile(ROOT_PAGE, site / "index.html")
+    shutil.copyfile(html / "en" / "404.html", site / "404.html")
+    shutil.copyfile(html / "en" / "_static" / "favicon.svg", site / "favicon.svg")
+    urls = merge_sitemaps([html / lang / "sitemap.xml" for lang in LANGUAGES], site / "sitemap.xml")
+    print(f"Site assembled: {site}/ ({', '.join(LANGUAGES)}; {urls} pages in sitemap.xml)")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
