@@ -13,7 +13,7 @@ SRC      := docs
 PAGES    := $(shell find $(SRC) -name '*.md' -not -path '*/_*' | sort)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html html-en html-zh_CN doctest test pytest clean
+.PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,8 +49,35 @@ pytest: $(STAMP) ## Run the pytest suite only
 
 test: $(STAMP) ## Build both languages, run the doctests and the whole test suite
 	@$(MAKE) --no-print-directory html
+	@$(MAKE) --no-print-directory site
 	@$(MAKE) --no-print-directory doctest
 	@$(MAKE) --no-print-directory pytest
+
+snippets: $(STAMP) ## Show which test proves each code block; fail on any unproven
+	@$(BIN)/python docs/_tools/snippets.py $(BUILD)/snippets/doctrees
+
+bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language against bare Sphinx+MyST
+	@$(BIN)/python docs/_tools/bench_build.py
+
+bench: $(STAMP) ## Load-test each documented server (needs wrk); writes docs/_static/bench/
+	@$(BIN)/python docs/_tools/bench.py
+
+# The site as published: both languages, the root page that picks one, 404,
+# sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.
+.PHONY: site serve livehtml
+PORT ?= 8000
+export SITE_DIR := $(abspath $(BUILD)/site)
+
+site: html ## Assemble the publishable site in _build/site/ (SITE_URL=... for its address)
+	@$(BIN)/python docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site
+
+serve: site ## Serve _build/site on http://127.0.0.1:8000/ (PORT=... for another port)
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(BUILD)/site $(PORT)
+
+livehtml: $(STAMP) ## Serve the English site on 127.0.0.1:8000, rebuilt on each change (PORT=...)
+	$(BIN)/sphinx-autobuild -b html -c . -D language=en -d $(BUILD)/doctrees/livehtml \
+	  --host 127.0.0.1 --port $(PORT) --watch conf.py --watch examples \
+	  --re-ignore '__pycache__|\.sqlite3' $(SRC) $(BUILD)/livehtml
 
 clean: ## Remove the build output (keeps .venv)
 	rm -rf $(BUILD)

@@ -1,0 +1,276 @@
+"""`make bench`: the documented servers under the same load, on loopback.
+
+Each server in SERVERS is started with the exact command its page shows
+(read with page_commands.py, port 8000 replaced by a free port) in
+examples/servers/, checked to answer that project's page, then loaded with
+`wrk` for a bounded time. Any socket error or non-2xx/3xx answer fails the
+run and nothing is written. Otherwise it writes into docs/_static/bench/:
+
+results.json   every number, the commands, versions, machine and date
+results.txt    the same as a text table (docs/choosing-a-server.md shows it)
+results.svg    requests per second as a bar chart (plain SVG, no script)
+
+`python docs/_tools/bench.py --render` rewrites results.txt and results.svg
+from results.json without measuring; tests/test_bench.py checks that the
+committed files are exactly that rendering.
+
+Only 127.0.0.1 is ever loaded, every run stops after DURATION seconds, and
+every server is stopped by its process id (tests/server.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from page_commands import command  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "servers"
+OUT = ROOT / "docs" / "_static" / "bench"
+PATH = "/"
+EXPECTED = "Hello over ASGI"
+CONNECTIONS = 64
+THREADS = 2
+WARMUP = 2      # seconds of load before measuring, not recorded
+DURATION = 10   # seconds of measured load per server
+
+# name, page, start of the page's command, distributions whose versions are shown
+SERVERS = [
+    ("Uvicorn", "servers/uvicorn", "uvicorn ", ["uvicorn"]),
+    ("Gunicorn + Uvicorn worker", "servers/gunicorn", "gunicorn ", ["gunicorn", "uvicorn-worker"]),
+    ("Daphne", "servers/daphne", "daphne ", ["daphne"]),
+    ("Hypercorn", "servers/hypercorn", "hypercorn ", ["hypercorn"]),
+    ("Granian", "servers/granian", "granian ", ["granian"]),
+]
+
+INSTALL_WRK = """\
+bench: `wrk` (https://github.com/wg/wrk) is not installed. It is the load
+generator `make bench` uses; it is not needed by `make test`. Install it with
+    sudo apt-get install wrk      (Debian, Ubuntu)
+    brew install wrk              (macOS)
+and run `make bench` again."""
+
+
+# --------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------
+
+def wrk(url: str, seconds: int, connections: int = CONNECTIONS, threads: int = THREADS) -> dict:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+            "--timeout", "5s", "--latency", url]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$",
+                                output, re.M).groups()
+        return round(float(value) * _UNITS[unit], 3)
+
+    requests, seconds = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", output).groups()[:2]
+    errors = sum(int(n) for n in re.findall(
+        r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": int(requests),
+        "requests_per_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]), 1),
+        "latency_ms": {"p50": latency(50), "p90": latency(90), "p99": latency(99)},
+        "socket_errors": errors,
+        "non_2xx_3xx": int(non_2xx[1]) if non_2xx else 0,
+    }
+
+
+def measure(name: str, page: str, startswith: str) -> dict:
+    import httpx
+    from server import Server, free_port
+
+    port = free_port()
+    shown = command(page, startswith)
+    argv = shlex.split(shown.with_port(port))
+    print(f"bench: {name}: {' '.join(argv)}", flush=True)
+    server = Server(argv, cwd=EXAMPLE, port=port, ready_path=PATH).__enter__()
+    try:
+        answer = httpx.get(server.url + PATH)
+        if answer.status_code != 200 or not answer.text.startswith(EXPECTED):
+            raise SystemExit(f"bench: {name} answered {answer.status_code} "
+                             f"{answer.text[:200]!r}, not the example's page:\n{tail(server)}")
+        wrk(server.url + PATH, WARMUP)
+        result = wrk(server.url + PATH, DURATION)
+        if server.process.poll() is not None:
+            raise SystemExit(f"bench: {name} died under load:\n{tail(server)}")
+        time.sleep(1)  # let the last connections close before stopping it
+        try:
+            server.stop()
+            result["stopped_by"] = "SIGTERM"
+        except AssertionError:  # it was sent SIGKILL after ignoring SIGTERM
+            result["stopped_by"] = "SIGKILL (SIGTERM not obeyed within 15 s)"
+    finally:
+        server.__exit__(None, None, None)
+    return {"command": shown.text, "page": page, "line": shown.line, **result}
+
+
+def tail(server, lines: int = 30) -> str:
+    return "\n".join(server.log.splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------
+# The machine
+# --------------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "django": version("django"),
+        "load_tool": "wrk " + (wrk_version.split()[1] if wrk_version else "?"),
+    }
+
+
+# --------------------------------------------------------------------------
+# Rendering (a pure function of results.json)
+# --------------------------------------------------------------------------
+
+def render_table(results: dict) -> str:
+    m, load = results["machine"], results["load"]
+    fastest = max(s["requests_per_s"] for s in results["servers"])
+    lines = [
+        f"Measured {results['date']}, one run per server, GET {load['path']} of examples/servers",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}",
+        f"Software: Python {m['python']}, Django {m['django']}",
+        f"Load: {m['load_tool']} on the same machine, {load['connections']} connections,",
+        f"      {load['threads']} threads, {load['duration_s']} s per server "
+        f"after {load['warmup_s']} s of warm-up",
+        "",
+    ]
+    rows = [("server", "version", "requests/s", "vs fastest", "p50 ms", "p90 ms",
+             "p99 ms", "requests", "errors")]
+    for s in results["servers"]:
+        rows.append((s["name"], s["version"], f"{s['requests_per_s']:.1f}",
+                     f"{s['requests_per_s'] / fastest:.2f}x",
+                     f"{s['latency_ms']['p50']:.1f}", f"{s['latency_ms']['p90']:.1f}",
+                     f"{s['latency_ms']['p99']:.1f}", str(s["requests"]),
+                     str(s["socket_errors"] + s["non_2xx_3xx"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        cells = [c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines += ["", "Commands, as the server pages show them (port 8000 replaced by a free port):"]
+    for s in results["servers"]:
+        lines.append(f"  {s['name']}: {s['command']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_chart(results: dict) -> str:
+    import pygal
+    from pygal.style import Style
+
+    m = results["machine"]
+    servers = results["servers"]
+    chart = pygal.HorizontalBar(
+        js=[],  # no script: the SVG loads nothing from elsewhere
+        width=860, height=120 + 52 * len(servers),
+        show_legend=False, print_values=True, print_values_position="top",
+        value_formatter=lambda v: f"{v:,.0f}",
+        title=(f"Requests per second, GET {results['load']['path']} (higher is better)\n"
+               f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+               f"Django {m['django']}, {results['date']}"),
+        style=Style(background="white", plot_background="white",
+                    font_family="sans-serif", title_font_size=15, label_font_size=13,
+                    value_font_size=13, colors=("#2b6cb0",)),
+        truncate_label=-1,
+    )
+    # pygal draws the first label at the bottom; list the fastest at the top.
+    ordered = sorted(servers, key=lambda s: s["requests_per_s"])
+    chart.x_labels = [f"{s['name']} {s['version']}" for s in ordered]
+    chart.add("requests/s", [s["requests_per_s"] for s in ordered])
+    svg = chart.render(is_unicode=True)
+    # Make the file a function of the results alone: a fixed id, no render date.
+    svg = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "bench", svg)
+    svg = re.sub(r"<!--Generated with pygal.*?-->", f"<!--pygal {version('pygal')}-->", svg)
+    return svg + "\n"
+
+
+def write_rendered(results: dict, out: Path | None = None) -> None:
+    out = out or OUT
+    (out / "results.txt").write_text(render_table(results))
+    (out / "results.svg").write_text(render_chart(results))
+
+
+# --------------------------------------------------------------------------
+
+def main(argv: list[str]) -> int:
+    if argv == ["--render"]:
+        write_rendered(json.loads((OUT / "results.json").read_text()))
+        return 0
+    if shutil.which("wrk") is None:
+        print(INSTALL_WRK, file=sys.stderr)
+        return 2
+    servers, failures = [], []
+    for name, page, startswith, dists in SERVERS:
+        versions = [version(dists[0])] + [f"{d} {version(d)}" for d in dists[1:]]
+        result = {"name": name, "version": " + ".join(versions),
+                  **measure(name, page, startswith)}
+        errors = result["socket_errors"] + result["non_2xx_3xx"]
+        print(f"bench: {name}: {result['requests_per_s']} requests/s, "
+              f"p50 {result['latency_ms']['p50']} ms, p99 {result['latency_ms']['p99']} ms, "
+              f"{errors} errors", flush=True)
+        if errors:
+            failures.append(f"{name}: {result['socket_errors']} socket errors, "
+                            f"{result['non_2xx_3xx']} non-2xx/3xx answers")
+        servers.append(result)
+    if failures:
+        print("bench: errors under load, nothing written:\n  " + "\n  ".join(failures),
+              file=sys.stderr)
+        return 1
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "load": {"path": PATH, "connections": CONNECTIONS, "threads": THREADS,
+                 "warmup_s": WARMUP, "duration_s": DURATION},
+        "servers": servers,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_rendered(results)
+    print(render_table(results))
+    print(f"bench: wrote {OUT.relative_to(ROOT)}/results.json, results.txt, results.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
