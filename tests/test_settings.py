@@ -66,6 +66,16 @@ def test_asgi_py_defaults_to_production_settings():
         "SETTINGS_MODULE: mysite.settings.prod\nDEBUG: False\n")
 
 
+def test_wsgi_py_defaults_to_production_settings_too():
+    done = production().python("""
+        from mysite.wsgi import application
+        from django.conf import settings
+        print(settings.SETTINGS_MODULE, settings.DEBUG)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "mysite.settings.prod False\n"
+
+
 def test_production_redirects_plain_http_to_https():
     response = production().get("/settings/")
     assert response.status == 301
