@@ -59,6 +59,8 @@ $ pip install unpinned-package
 $ pip install "uvicorn[standard]"
 $ demo-server --port 8000
 $ demo-server --help
+$ other-tool one
+$ other-tool two
 ```
 
 ```console
@@ -74,6 +76,10 @@ PAGE = "index"
 def test_server(example):
     example("demo")
     command(PAGE, "demo-server --port")
+
+def test_other_tool():
+    for word in ("one", "two"):
+        command(PAGE, f"other-tool {word}")
 '''
 
 
@@ -102,7 +108,9 @@ def test_checker_reports_what_no_test_runs(tmp_path, monkeypatch):
         (16, "uncovered"),   # the extra's dependencies are not pinned
         (17, "console"),     # a test calls command("index", "demo-server --port")
         (18, "uncovered"),   # no test runs --help
-        (21, "uncovered"),   # a console block with no command
+        (19, "console"),     # command(PAGE, f"other-tool {word}") in a for loop
+        (20, "console"),
+        (23, "uncovered"),   # a console block with no command
     ], snippets.table(found)
     assert found[6].covered_by == "tests/test_demo.py:7"
     assert "uvloop" in found[5].covered_by or "httptools" in found[5].covered_by

@@ -100,12 +100,17 @@ def parse_wrk(output: str) -> dict:
     }
 
 
+def page_command(page: str, startswith: str):
+    """The command a server page shows, as bench runs it."""
+    return command(page, startswith)
+
+
 def measure(name: str, page: str, startswith: str) -> dict:
     import httpx
     from server import Server, free_port
 
     port = free_port()
-    shown = command(page, startswith)
+    shown = page_command(page, startswith)
     argv = shlex.split(shown.with_port(port))
     print(f"bench: {name}: {' '.join(argv)}", flush=True)
     server = Server(argv, cwd=EXAMPLE, port=port, ready_path=PATH).__enter__()

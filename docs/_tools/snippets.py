@@ -12,8 +12,11 @@ doctest   a ``{doctest}``, ``{testcode}`` or ``{testoutput}`` block:
           ``make doctest`` runs it.
 console   one ``$ `` command of a ``console`` fence that a test runs. A test
           declares it by calling ``command(page, startswith)`` from
-          docs/_tools/page_commands.py with literal strings, module-level
-          string constants, or names filled by ``@pytest.mark.parametrize``.
+          docs/_tools/page_commands.py with arguments read from its source:
+          literal strings, module-level string constants, names filled by
+          ``@pytest.mark.parametrize`` or by ``for NAME in ("a", "b")``, and
+          f-strings made of these. ``commands(page)`` (all of a page's
+          commands) declares nothing: say which ones the test runs.
 install   a ``$ pip install ...`` command: each package it names (and every
           package its extras pull in) is pinned in requirements.txt, so the
           tests ran against exactly what it installs.
@@ -99,6 +102,17 @@ def _strings(node, constants: dict, params: dict) -> list[str] | None:
             return params[node.id]
         if node.id in constants:
             return constants[node.id]
+    if isinstance(node, ast.JoinedStr):  # f"uvicorn {app}"
+        values = [""]
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                options = _strings(part.value, constants, params)
+                if options is None or part.format_spec is not None or part.conversion != -1:
+                    return None
+            else:
+                options = [part.value]
+            values = [v + o for v in values for o in options]
+        return values
     return None
 
 
@@ -121,9 +135,23 @@ def _module_lists(tree: ast.Module) -> dict[str, ast.AST]:
             and isinstance(stmt.value, (ast.List, ast.Tuple))}
 
 
+def _loop_names(func: ast.AST, lists: dict) -> dict[str, list[str]]:
+    """Names bound by `for NAME in ("a", "b")` (a loop or a comprehension)."""
+    names: dict[str, list[str]] = {}
+    for node in ast.walk(func):
+        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name):
+            values = node.iter
+            if isinstance(values, ast.Name):
+                values = lists.get(values.id)
+            if isinstance(values, (ast.List, ast.Tuple)) and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str) for e in values.elts):
+                names.setdefault(node.target.id, []).extend(e.value for e in values.elts)
+    return names
+
+
 def _parametrized(func: ast.AST, lists: dict) -> dict[str, list[str]]:
     """Names filled by @pytest.mark.parametrize with literal string values."""
-    params: dict[str, list[str]] = {}
+    params: dict[str, list[str]] = _loop_names(func, lists)
     for deco in getattr(func, "decorator_list", []):
         if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)
                 and deco.func.attr == "parametrize" and len(deco.args) >= 2):
@@ -196,7 +224,7 @@ def _read_node(node, name, constants, params, found: TestDeclarations):
         if pages is None or starts is None:
             found.problems.append(
                 f"{name}:{node.lineno}: command() with arguments that are neither "
-                "literal strings, module-level constants nor parametrize values")
+                "literal strings, module-level constants, parametrize or for-loop values")
             return
         if len(pages) == len(starts) and len(pages) > 1:
             pairs = zip(pages, starts)  # filled row by row by one parametrize
@@ -363,9 +391,11 @@ def _console(page, node, source, line, root, tests, pins) -> list[Snippet]:
             result.append(Snippet(page, cmd.line, source, "install" if ok else "uncovered",
                                   why, cmd.text))
         else:
+            start = " ".join(cmd.text.split()[:2])
             result.append(Snippet(page, cmd.line, source, "uncovered",
-                                  f"no test calls command({origin!r}, ...) for "
-                                  f"`{cmd.text[:40]}`", cmd.text))
+                                  f"no test declares `{cmd.text[:50]}`: call "
+                                  f"command({origin!r}, {start!r}) in the test that runs it",
+                                  cmd.text))
     return result
 
 
