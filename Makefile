@@ -52,6 +52,7 @@ test: $(STAMP) ## Build both languages, run the doctests and the whole test suit
 	@$(MAKE) --no-print-directory site
 	@$(MAKE) --no-print-directory doctest
 	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory intl-check
 
 snippets: $(STAMP) ## Show which test proves each code block; fail on any unproven
 	@$(BIN)/python docs/_tools/snippets.py $(BUILD)/snippets/doctrees
@@ -78,6 +79,28 @@ livehtml: $(STAMP) ## Serve the English site on 127.0.0.1:8000, rebuilt on each 
 	$(BIN)/sphinx-autobuild -b html -c . -D language=en -d $(BUILD)/doctrees/livehtml \
 	  --host 127.0.0.1 --port $(PORT) --watch conf.py --watch examples \
 	  --re-ignore '__pycache__|\.sqlite3' $(SRC) $(BUILD)/livehtml
+
+# Translation: English messages -> _build/gettext/*.pot (one per page, plus
+# sphinx.pot for the theme's strings) -> locale/zh_CN/LC_MESSAGES/*.po.
+.PHONY: gettext intl-update intl-stats intl-check
+GETTEXT  := $(BUILD)/gettext
+INTL     := zh_CN
+PODIR    := locale/$(INTL)/LC_MESSAGES
+
+gettext: $(STAMP) ## Extract the English messages into _build/gettext/ (one .pot per page)
+	@rm -rf $(GETTEXT)
+	$(SPHINX) -b gettext -c . -d $(BUILD)/doctrees/gettext $(SPHINXOPTS) $(SRC) $(GETTEXT)
+	@$(BIN)/python docs/_tools/intl_tools.py theme-pot $(GETTEXT)/sphinx.pot --language $(INTL)
+
+intl-update: gettext ## Merge new English messages into locale/zh_CN/LC_MESSAGES/*.po
+	$(BIN)/sphinx-intl update -p $(GETTEXT) -l $(INTL) -d locale -w 79 --no-obsolete
+	@$(BIN)/python docs/_tools/intl_tools.py wrap --pot-dir $(GETTEXT) $(PODIR)
+
+intl-stats: gettext ## Per-page translation progress (translated, fuzzy, untranslated)
+	@$(BIN)/python docs/_tools/intl_tools.py stats --pot-dir $(GETTEXT) $(PODIR)
+
+intl-check: gettext ## Fail on zh_CN catalogues that are broken, stale, incomplete or badly typeset
+	@$(BIN)/python docs/_tools/intl_check.py --pot-dir $(GETTEXT) --glossary locale/$(INTL)/glossary.csv $(PODIR)
 
 clean: ## Remove the build output (keeps .venv)
 	rm -rf $(BUILD)
