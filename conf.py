@@ -26,6 +26,7 @@ extensions = [
     "notfound.extension",
     "language_links",  # docs/_ext: language switcher, hreflang, per-language URLs
     "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
+    "translation_notice",  # docs/_ext: "not yet translated" notice, status page
 ]
 
 root_doc = "index"
