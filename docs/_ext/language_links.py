@@ -118,7 +118,7 @@ def add_language_links(app, pagename, templatename, context, doctree) -> None:
 
 def complete_sitemap(app, exception) -> None:
     queue = getattr(app, "sitemap_links", None)  # filled by sphinx-sitemap
-    if exception or queue is None:
+    if exception or queue is None or app.builder.format != "html":
         return
     entries = []
     while not queue.empty():

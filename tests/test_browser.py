@@ -1,0 +1,360 @@
+"""The published site as a reader's browser sees it.
+
+``make site`` assembles _build/site/ (or $SITE_DIR); these tests serve it
+with ``python -m http.server`` on a free 127.0.0.1 port and drive the
+system's Chromium (/usr/bin/chromium, never a downloaded browser) through
+Playwright. Every page a test opens is watched: a request to any other
+origin, a 404 response, a console error or an uncaught exception fails it.
+
+The Chinese search tests need the Chinese pages to be translated: with
+English text in the zh_CN build there is nothing Chinese to find.
+"""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import sync_playwright
+
+from server import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+from page_commands import commands  # noqa: E402
+
+SITE = Path(os.environ.get("SITE_DIR") or ROOT / "_build" / "site")
+SCREENSHOTS = SITE.parent / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-gpu", "--no-first-run",
+]
+FIRST_LOAD_BUDGET = 300 * 1024  # bytes on the wire for one page, empty cache
+LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}  # folder -> hreflang / lang
+
+
+def site_pages() -> list[str]:
+    """Every HTML page of the site, as a path from the site root."""
+    pages = [p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")]
+    return sorted(p for p in pages if not re.search(r"(^|/)_", p))
+
+
+def same_page_in(folder: str, path: str) -> str:
+    """``en/servers/index.html`` -> ``zh_CN/servers/index.html``."""
+    return folder + "/" + path.split("/", 1)[1]
+
+
+class Watch:
+    """Everything one browser context asked for and complained about."""
+
+    def __init__(self, context, origin: str):
+        self.origin = origin
+        self.requests = []
+        self.problems = []
+        self.allowed_404 = set()
+        context.on("request", self._request)
+        context.on("requestfinished", lambda r: self.requests.append(r))
+        context.on("requestfailed", self._failed)
+        context.on("response", self._response)
+        context.on("console", self._console)
+        context.on("weberror", lambda e: self.problems.append(f"uncaught: {e.error}"))
+
+    def _request(self, request):
+        url = request.url
+        if not url.startswith(self.origin + "/") and not url.startswith(("data:", "blob:", "about:")):
+            self.problems.append(f"other origin: {url}")
+
+    def _failed(self, request):
+        # ERR_ABORTED: the page went elsewhere before this loaded (a redirect).
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"failed: {request.url} {request.failure}")
+
+    def _response(self, response):
+        if response.status == 404 and response.url not in self.allowed_404:
+            self.problems.append(f"404: {response.url}")
+
+    def _console(self, message):
+        if message.type == "error" and message.location.get("url") not in self.allowed_404:
+            self.problems.append(f"console error: {message.text}")
+
+    def transferred(self) -> int:
+        total = 0
+        for request in self.requests:
+            sizes = request.sizes()
+            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        return total
+
+    def assert_clean(self):
+        assert self.problems == [], "\n".join(self.problems)
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"{SITE} holds no site: run `make site` first (`make test` does)")
+    argv = ["python", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(SITE), "{port}"]
+    with Server(argv, cwd=ROOT) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` "
+                    "(.ci/run does). Playwright's own browser downloads are not used.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def reader(browser, site):
+    """``reader(locale="zh-CN")`` -> (page, watch) in a fresh browser context."""
+    contexts = []
+
+    def open_context(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        contexts.append(context)
+        watch = Watch(context, site)
+        return context.new_page(), watch
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+def test_site_has_both_languages_and_the_hosting_files():
+    for name in ["index.html", "404.html", "sitemap.xml", "favicon.svg",
+                 "en/index.html", "zh_CN/index.html", "en/search.html", "zh_CN/search.html"]:
+        assert (SITE / name).is_file(), f"{SITE / name} is missing"
+    en = {p.split("/", 1)[1] for p in site_pages() if p.startswith("en/")}
+    zh = {p.split("/", 1)[1] for p in site_pages() if p.startswith("zh_CN/")}
+    assert en == zh
+    sitemap = (SITE / "sitemap.xml").read_text()
+    for page in en - {"404.html", "search.html", "genindex.html"}:
+        for folder in LANGUAGES:
+            assert f"/{folder}/{page}</loc>" in sitemap, f"{folder}/{page} not in sitemap.xml"
+
+
+@pytest.mark.parametrize("locale, folder", [("zh-CN", "zh_CN"), ("zh-TW", "zh_CN"),
+                                            ("en-US", "en"), ("fr-FR", "en")])
+def test_root_page_picks_the_readers_language(reader, site, locale, folder):
+    page, watch = reader(locale=locale)
+    page.goto(site + "/")
+    page.wait_for_url(f"{site}/{folder}/index.html")
+    assert page.get_attribute("html", "lang") == LANGUAGES[folder]
+    watch.assert_clean()
+
+
+def test_root_page_remembers_the_language_picked(reader, site):
+    page, watch = reader(locale="zh-CN")
+    page.goto(site + "/")
+    page.wait_for_url(f"{site}/zh_CN/index.html")
+    page.click(".language-switcher a[hreflang=en]")
+    page.wait_for_url(f"{site}/en/index.html")
+    page.goto(site + "/")
+    page.wait_for_url(f"{site}/en/index.html")
+    watch.assert_clean()
+
+
+def test_language_switcher_lands_on_the_same_page(reader, site):
+    page, watch = reader()
+    pages = [p for p in site_pages() if p.startswith("en/") and p != "en/404.html"]
+    assert "en/servers/index.html" in pages  # a page one folder down
+    for path in pages:
+        page.goto(f"{site}/{path}")
+        switcher = page.locator(".language-switcher")
+        assert switcher.is_visible(), f"{path}: no visible language switcher"
+        assert switcher.locator("[aria-current=page]").inner_text() == "English"
+        switcher.get_by_text("简体中文").click()
+        page.wait_for_url(f"{site}/{same_page_in('zh_CN', path)}")
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        page.locator(".language-switcher").get_by_text("English").click()
+        page.wait_for_url(f"{site}/{path}")
+    watch.assert_clean()
+
+
+def test_every_page_names_its_other_languages(reader, site):
+    page, watch = reader()
+    for path in site_pages():
+        if path in ("index.html", "404.html") or path.endswith("/404.html"):
+            continue
+        page.goto(f"{site}/{path}")
+        alternates = {link.get_attribute("hreflang"): link.get_attribute("href")
+                      for link in page.locator("link[rel=alternate][hreflang]").all()}
+        assert set(alternates) == {"en", "zh-CN", "x-default"}, path
+        for folder, tag in LANGUAGES.items():
+            assert alternates[tag].endswith("/" + same_page_in(folder, path)), (path, alternates)
+    watch.assert_clean()
+
+
+def test_every_page_loads_under_budget_from_this_origin_only(browser, site):
+    """Each page's first load (empty cache): no other origin, no 404, no
+    console error, and fewer than FIRST_LOAD_BUDGET bytes transferred."""
+    sizes, problems = {}, []
+    for path in ["", *site_pages()]:
+        context = browser.new_context()
+        watch = Watch(context, site)
+        page = context.new_page()
+        page.goto(f"{site}/{path}", wait_until="networkidle")
+        sizes[path or "/"] = watch.transferred()
+        problems += [f"{path or '/'}: {p}" for p in watch.problems]
+        context.close()
+    print("\n".join(f"{kb:7.1f} KB  {path}" for path, kb in
+                    sorted(((p, s / 1024) for p, s in sizes.items()), key=lambda x: -x[1])))
+    assert problems == [], "\n".join(problems)
+    heavy = {p: s for p, s in sizes.items() if s >= FIRST_LOAD_BUDGET}
+    assert heavy == {}, f"over {FIRST_LOAD_BUDGET // 1024} KB on first load: {heavy}"
+    assert min(sizes.values()) > 1000  # the sizes were really measured
+
+
+def search(page, watch, site, folder, query):
+    """Search with the sidebar box, as a reader does; return the result links."""
+    page.goto(f"{site}/{folder}/index.html")
+    page.fill("input.sidebar-search", query)
+    page.press("input.sidebar-search", "Enter")
+    page.wait_for_url(re.compile(re.escape(f"{site}/{folder}/search.html?q=") + ".*"))
+    summary = page.locator("#search-results .search-summary")
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#search-results .search-summary')?.textContent",
+            timeout=10_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"search for {query!r} still not finished after 10 s; "
+                             f"the page said: {watch.problems}") from None
+    return summary.inner_text(), page.locator("#search-results ul.search li > a")
+
+
+def test_search_in_english_finds_and_opens_a_page(reader, site):
+    page, watch = reader()
+    summary, results = search(page, watch, site, "en", "middleware")
+    assert results.count() > 0, summary
+    hrefs = [a.get_attribute("href") for a in results.all()]
+    assert any("middleware.html" in h for h in hrefs), hrefs
+    results.first.click()
+    page.wait_for_load_state()
+    assert "middleware" in page.locator("article").inner_text().lower()
+    assert page.locator("article .highlighted").count() > 0  # the term is marked on the page
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("部署", ["部署"]),
+    ("中间件", ["中间件"]),
+    ("异步安全", ["异步安全"]),
+    ("如何部署中间件", ["中间件"]),  # typed without spaces, as readers do
+], ids=["deploy", "middleware", "async-safety", "typed-without-spaces"])
+def test_search_in_chinese_finds_and_opens_a_page(reader, site, query, expected):
+    page, watch = reader(locale="zh-CN")
+    summary, results = search(page, watch, site, "zh_CN", query)
+    assert results.count() > 0, f"{query}: {summary}"
+    results.first.click()
+    page.wait_for_load_state()
+    text = page.locator("article").inner_text()
+    for word in expected:
+        assert word in text, f"{query}: {page.url} does not contain {word}"
+    assert page.locator("article .highlighted").count() > 0
+    watch.assert_clean()
+
+
+def test_chinese_search_page_does_not_hang(reader, site):
+    """Sphinx 9.0.4 broke zh search (window.Stemmer = ChineseStemmer); an
+    unknown word must still end in a finished search, not 'Searching...'."""
+    page, watch = reader(locale="zh-CN")
+    summary, results = search(page, watch, site, "zh_CN", "不存在的词语")
+    assert results.count() == 0
+    assert summary.strip()
+    watch.assert_clean()
+
+
+def copy_block(page, selector) -> str:
+    block = page.locator(selector).first
+    block.scroll_into_view_if_needed()
+    block.hover()
+    block.locator("button.copybtn").click()
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copy_button_copies_console_commands_without_prompts(reader, site):
+    source_page = next(p for p in site_pages() if p.startswith("en/")
+                       and 'class="highlight-console' in (SITE / p).read_text())
+    page, watch = reader(permissions=["clipboard-read", "clipboard-write"])
+    page.goto(f"{site}/{source_page}")
+    copied = copy_block(page, "div.highlight-console")
+    shown = page.locator("div.highlight-console").first.inner_text()
+    assert shown.startswith("$ ")  # the page shows the prompt ...
+    lines = [line for line in copied.replace("\\\n", " ").splitlines() if line.strip()]
+    assert lines, "nothing was copied"
+    assert not any(line.startswith("$") for line in lines), copied  # ... the copy has none
+    docname = source_page.removeprefix("en/").removesuffix(".html")
+    documented = {" ".join(c.text.split()) for c in commands(docname)}
+    for line in lines:
+        assert " ".join(line.split()) in documented, f"{line!r} is not a command of {docname}"
+    watch.assert_clean()
+
+
+def test_copy_button_copies_python_session_without_prompts_or_output(reader, site):
+    source_page = next(p for p in site_pages() if p.startswith("en/")
+                       and 'class="highlight-pycon' in (SITE / p).read_text()
+                       and '<span class="go">' in (SITE / p).read_text())
+    page, watch = reader(permissions=["clipboard-read", "clipboard-write"])
+    page.goto(f"{site}/{source_page}")
+    selector = "div.highlight-pycon:has(.go)"
+    shown = page.locator(selector).first.inner_text().splitlines()
+    copied = copy_block(page, selector)
+    code = [line[4:] for line in shown if line.startswith((">>> ", "... "))]
+    output = [line for line in shown if line.strip() and not line.startswith((">>>", "..."))]
+    assert output, "the block shows no output"
+    assert [line for line in copied.splitlines() if line.strip()] == [c for c in code if c.strip()]
+    watch.assert_clean()
+
+
+def test_404_page_works_at_the_root_and_in_each_language(reader, site):
+    page, watch = reader()
+    for path, lang, home in [("404.html", "en", "en/index.html"),
+                             ("en/404.html", "en", "en/index.html"),
+                             ("zh_CN/404.html", "zh-CN", "zh_CN/index.html")]:
+        page.goto(f"{site}/{path}")
+        assert page.get_attribute("html", "lang") == lang
+        assert page.locator("#page-not-found h1").is_visible()
+        page.locator("#page-not-found a").click()
+        page.wait_for_url(f"{site}/{home}")
+    watch.assert_clean()
+
+
+def test_missing_pages_get_the_404_page_of_their_language(reader, site):
+    """GitHub Pages answers any missing URL with the root 404.html: emulate that."""
+    page, watch = reader()
+    root_404 = (SITE / "404.html").read_text()
+    missing = [f"{site}/en/no/such/page.html", f"{site}/zh_CN/no-such-page.html"]
+    watch.allowed_404.update(missing)
+    page.route(re.compile(r".*/no[-/]such[-/]page\.html$"),
+               lambda route: route.fulfill(status=404, body=root_404, content_type="text/html"))
+
+    page.goto(missing[0])
+    assert page.locator("#page-not-found h1").is_visible()
+    assert page.url == missing[0]
+    page.goto(missing[1])
+    page.wait_for_url(f"{site}/zh_CN/404.html")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_home_page_screenshots(reader, site, scheme):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, watch = reader(color_scheme=scheme)
+    backgrounds = set()
+    for folder in LANGUAGES:
+        page.goto(f"{site}/{folder}/index.html", wait_until="networkidle")
+        page.screenshot(path=SCREENSHOTS / f"home-{folder}-{scheme}.png")
+        backgrounds.add(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    assert len(backgrounds) == 1
+    dark = sum(map(int, re.findall(r"\d+", backgrounds.pop())[:3])) < 3 * 128
+    assert dark == (scheme == "dark")
+    watch.assert_clean()
