@@ -61,6 +61,7 @@ $ demo-server --port 8000
 $ demo-server --help
 $ other-tool one
 $ other-tool two
+$ third-tool run
 ```
 
 ```console
@@ -80,6 +81,12 @@ def test_server(example):
 def test_other_tool():
     for word in ("one", "two"):
         command(PAGE, f"other-tool {word}")
+
+def argv_for(page, startswith, port):
+    return command(page, startswith).with_port(port).split()
+
+def test_third_tool():
+    argv_for(PAGE, "third-tool", 8001)
 '''
 
 
@@ -110,7 +117,9 @@ def test_checker_reports_what_no_test_runs(tmp_path, monkeypatch):
         (18, "uncovered"),   # no test runs --help
         (19, "console"),     # command(PAGE, f"other-tool {word}") in a for loop
         (20, "console"),
-        (23, "uncovered"),   # a console block with no command
+        (21, "console"),     # declared through a helper that calls command()
+        (24, "uncovered"),   # a console block with no command
     ], snippets.table(found)
     assert found[6].covered_by == "tests/test_demo.py:7"
+    assert found[10].covered_by == "tests/test_demo.py:17"
     assert "uvloop" in found[5].covered_by or "httptools" in found[5].covered_by

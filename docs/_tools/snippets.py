@@ -54,6 +54,8 @@ DOCS = ROOT / "docs"
 TESTS = ROOT / "tests"
 REQUIREMENTS = ROOT / "requirements.txt"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The doctrees hold nodes of the project's own extensions: unpickling needs them.
+sys.path.insert(0, str(DOCS / "_ext"))
 
 import page_commands  # noqa: E402
 
@@ -187,17 +189,42 @@ def read_tests(tests_dir: Path = TESTS) -> TestDeclarations:
         scopes = [(tree, {})] + [
             (fn, _parametrized(fn, lists)) for fn in ast.walk(tree)
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        seen = set()
+        wrappers, inside = _wrappers(tree)
+        seen = set(inside)  # command(page, startswith) inside a wrapper: see its callers
         for scope, params in reversed(scopes):  # innermost functions first
             for node in ast.walk(scope):
                 if id(node) in seen:
                     continue
                 seen.add(id(node))
-                _read_node(node, name, constants, params, found)
+                _read_node(node, name, constants, params, found, wrappers)
     return found
 
 
-def _read_node(node, name, constants, params, found: TestDeclarations):
+def _called(node: ast.Call) -> str:
+    return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+
+
+def _wrappers(tree: ast.Module) -> tuple[dict[str, tuple[int, int]], set[int]]:
+    """Helpers such as ``def argv_for(page, startswith, port): ... command(page, startswith)``.
+
+    A call ``argv_for("servers/uvicorn", "uvicorn ", port)`` then declares that
+    command, as if the test had called ``command`` itself.
+    """
+    wrappers, inside = {}, set()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        names = [a.arg for a in fn.args.args]
+        for node in ast.walk(fn):
+            if (isinstance(node, ast.Call) and _called(node) == "command"
+                    and len(node.args) == 2
+                    and all(isinstance(a, ast.Name) and a.id in names for a in node.args)):
+                wrappers[fn.name] = (names.index(node.args[0].id), names.index(node.args[1].id))
+                inside.add(id(node))
+    return wrappers, inside
+
+
+def _read_node(node, name, constants, params, found: TestDeclarations, wrappers=None):
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         for match in re.finditer(r"examples/([A-Za-z0-9_]+)", node.value):
             found.examples.setdefault(match.group(1), []).append(name)
@@ -214,16 +241,22 @@ def _read_node(node, name, constants, params, found: TestDeclarations):
     if called in ("example", "named") and node.args:
         for value in _strings(node.args[0], constants, params) or []:
             found.examples.setdefault(value, []).append(name)
-    if called == "command":
+    if called in (wrappers or {}):
+        positions = wrappers[called]
+        if len(node.args) <= max(positions):
+            return
+        args = [node.args[i] for i in positions]
+    elif called == "command":
         args = list(node.args[:2])
         keywords = {k.arg: k.value for k in node.keywords}
         args += [keywords[k] for k in ("page", "startswith")[len(args):] if k in keywords]
         if len(args) != 2:
             return
+    if called == "command" or called in (wrappers or {}):
         pages, starts = (_strings(a, constants, params) for a in args)
         if pages is None or starts is None:
             found.problems.append(
-                f"{name}:{node.lineno}: command() with arguments that are neither "
+                f"{name}:{node.lineno}: {called}() with arguments that are neither "
                 "literal strings, module-level constants, parametrize or for-loop values")
             return
         if len(pages) == len(starts) and len(pages) > 1:
