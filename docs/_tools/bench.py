@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -51,9 +52,10 @@ DURATION = 10   # seconds of measured load per server
 # name, page, start of the page's command, distributions whose versions are shown
 SERVERS = [
     ("Uvicorn", "servers/uvicorn", "uvicorn ", ["uvicorn"]),
-    ("Gunicorn + Uvicorn worker", "servers/gunicorn", "gunicorn ", ["gunicorn", "uvicorn-worker"]),
-    ("Daphne", "servers/daphne", "daphne ", ["daphne"]),
+    ("Gunicorn with Uvicorn workers", "servers/uvicorn", "gunicorn ",
+     ["gunicorn", "uvicorn-worker"]),
     ("Hypercorn", "servers/hypercorn", "hypercorn ", ["hypercorn"]),
+    ("Daphne", "servers/daphne", "daphne ", ["daphne"]),
     ("Granian", "servers/granian", "granian ", ["granian"]),
 ]
 
@@ -173,30 +175,32 @@ def render_table(results: dict) -> str:
     fastest = max(s["requests_per_s"] for s in results["servers"])
     lines = [
         f"Measured {results['date']}, one run per server, GET {load['path']} of examples/servers",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}",
+        f"Machine:  {m['cpu']}, {m['cores']} cores, {m['os']}",
         f"Software: Python {m['python']}, Django {m['django']}",
-        f"Load: {m['load_tool']} on the same machine, {load['connections']} connections,",
-        f"      {load['threads']} threads, {load['duration_s']} s per server "
+        f"Load:     {m['load_tool']} on the same machine, {load['connections']} connections,",
+        f"          {load['threads']} threads, {load['duration_s']} s per server "
         f"after {load['warmup_s']} s of warm-up",
         "",
     ]
-    rows = [("server", "version", "requests/s", "vs fastest", "p50 ms", "p90 ms",
-             "p99 ms", "requests", "errors")]
+    rows = [("server", "requests/s", "vs fastest", "p50 ms", "p90 ms", "p99 ms", "errors")]
     for s in results["servers"]:
-        rows.append((s["name"], s["version"], f"{s['requests_per_s']:.1f}",
+        rows.append((s["name"], f"{s['requests_per_s']:.1f}",
                      f"{s['requests_per_s'] / fastest:.2f}x",
                      f"{s['latency_ms']['p50']:.1f}", f"{s['latency_ms']['p90']:.1f}",
-                     f"{s['latency_ms']['p99']:.1f}", str(s["requests"]),
+                     f"{s['latency_ms']['p99']:.1f}",
                      str(s["socket_errors"] + s["non_2xx_3xx"])))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
-        cells = [c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))]
+        cells = [c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(cells).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines += ["", "Commands, as the server pages show them (port 8000 replaced by a free port):"]
+    lines += ["", "Versions, and the commands the server pages show (run with a free port for 8000):"]
     for s in results["servers"]:
-        lines.append(f"  {s['name']}: {s['command']}")
+        lines.append(f"  {s['name']} {s['version']}, {s['requests']} requests")
+        lines += textwrap.wrap(s["command"], width=78, initial_indent="    $ ",
+                               subsequent_indent="        ", break_on_hyphens=False,
+                               break_long_words=False)
     return "\n".join(lines) + "\n"
 
 
@@ -221,9 +225,11 @@ def render_chart(results: dict) -> str:
     )
     # pygal draws the first label at the bottom; list the fastest at the top.
     ordered = sorted(servers, key=lambda s: s["requests_per_s"])
-    chart.x_labels = [f"{s['name']} {s['version']}" for s in ordered]
+    chart.x_labels = [f"{s['name']} {s['version'].split(',')[0]}" for s in ordered]
     chart.add("requests/s", [s["requests_per_s"] for s in ordered])
     svg = chart.render(is_unicode=True)
+    # js=[] loads no script from elsewhere; drop the inline config script too.
+    svg = re.sub(r"<script[^>]*>.*?</script>", "", svg, flags=re.S)
     # Make the file a function of the results alone: a fixed id, no render date.
     svg = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "bench", svg)
     svg = re.sub(r"<!--Generated with pygal.*?-->", f"<!--pygal {version('pygal')}-->", svg)
@@ -248,7 +254,7 @@ def main(argv: list[str]) -> int:
     servers, failures = [], []
     for name, page, startswith, dists in SERVERS:
         versions = [version(dists[0])] + [f"{d} {version(d)}" for d in dists[1:]]
-        result = {"name": name, "version": " + ".join(versions),
+        result = {"name": name, "version": ", ".join(versions),
                   **measure(name, page, startswith)}
         errors = result["socket_errors"] + result["non_2xx_3xx"]
         print(f"bench: {name}: {result['requests_per_s']} requests/s, "
