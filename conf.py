@@ -59,11 +59,17 @@ sitemap_locales = ["en", "zh_CN"]
 sitemap_excludes = ["404.html", "search.html", "genindex.html"]
 notfound_template = "notfound.html"
 
-# Copy buttons leave prompts and output behind.
-copybutton_exclude = ".linenos, .gp, .go"
-copybutton_prompt_text = r">>> |\.\.\. |\$ "
+# Copy buttons copy only the lines that start with a prompt, without it:
+# output (blank lines too) and tracebacks stay behind. The prompts must stay in the copied text
+# for that (excluding .gp would hide them and copy everything). A bare "..."
+# line copies as an empty line (it ends a block in the REPL); a console line
+# ending in "\" carries on to the next. Checked by tests/test_browser.py.
+copybutton_exclude = ".linenos"
+copybutton_prompt_text = r">>> |\.\.\.(?: |$)|\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
+copybutton_copy_empty_lines = False
+copybutton_line_continuation_character = "\\"
 
 # Doctests run against the example projects; paths are relative to the
 # repository root, where `make doctest` runs.

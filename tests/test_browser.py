@@ -272,45 +272,59 @@ def test_chinese_search_page_does_not_hang(reader, site):
     watch.assert_clean()
 
 
-def copy_block(page, selector) -> str:
-    block = page.locator(selector).first
-    block.scroll_into_view_if_needed()
-    block.hover()
-    block.locator("button.copybtn").click()
-    return page.evaluate("navigator.clipboard.readText()")
+def copy_each_block(page, kind):
+    """Click the copy button of every ``highlight-<kind>`` block on the page;
+    yield (what the page shows, what the clipboard holds) for each."""
+    blocks = page.locator(f"div.highlight-{kind}")
+    for i in range(blocks.count()):
+        block = blocks.nth(i)
+        block.scroll_into_view_if_needed()
+        block.hover()
+        page.evaluate("navigator.clipboard.writeText('')")
+        block.locator("button.copybtn").click()
+        yield block.inner_text(), page.evaluate("navigator.clipboard.readText()")
 
 
-def test_copy_button_copies_console_commands_without_prompts(reader, site):
-    source_page = next(p for p in site_pages() if p.startswith("en/")
-                       and 'class="highlight-console' in (SITE / p).read_text())
+def pages_showing(kind):
+    return [p for p in site_pages() if p.startswith("en/")
+            and f'class="highlight-{kind} ' in (SITE / p).read_text()]
+
+
+def test_copy_buttons_copy_console_commands_without_prompts_or_output(reader, site):
     page, watch = reader(permissions=["clipboard-read", "clipboard-write"])
-    page.goto(f"{site}/{source_page}")
-    copied = copy_block(page, "div.highlight-console")
-    shown = page.locator("div.highlight-console").first.inner_text()
-    assert shown.startswith("$ ")  # the page shows the prompt ...
-    lines = [line for line in copied.replace("\\\n", " ").splitlines() if line.strip()]
-    assert lines, "nothing was copied"
-    assert not any(line.startswith("$") for line in lines), copied  # ... the copy has none
-    docname = source_page.removeprefix("en/").removesuffix(".html")
-    documented = {" ".join(c.text.split()) for c in commands(docname)}
-    for line in lines:
-        assert " ".join(line.split()) in documented, f"{line!r} is not a command of {docname}"
+    copied_any = False
+    for path in pages_showing("console"):
+        page.goto(f"{site}/{path}")
+        docname = path.removeprefix("en/").removesuffix(".html")
+        documented = {" ".join(c.text.split()) for c in commands(docname)}
+        for shown, copied in copy_each_block(page, "console"):
+            assert shown.startswith("$ ")  # the page shows the prompt ...
+            lines = [line for line in copied.replace("\\\n", " ").splitlines() if line.strip()]
+            assert lines, f"{path}: nothing copied from {shown!r}"
+            for line in lines:  # ... the copy holds commands only, as the page's source has them
+                assert " ".join(line.split()) in documented, f"{path}: {line!r} is not a command"
+            copied_any = True
+    assert copied_any, "no console block on any page"
     watch.assert_clean()
 
 
-def test_copy_button_copies_python_session_without_prompts_or_output(reader, site):
-    source_page = next(p for p in site_pages() if p.startswith("en/")
-                       and 'class="highlight-pycon' in (SITE / p).read_text()
-                       and '<span class="go">' in (SITE / p).read_text())
+def test_copy_buttons_copy_python_code_without_prompts_output_or_tracebacks(reader, site):
     page, watch = reader(permissions=["clipboard-read", "clipboard-write"])
-    page.goto(f"{site}/{source_page}")
-    selector = "div.highlight-pycon:has(.go)"
-    shown = page.locator(selector).first.inner_text().splitlines()
-    copied = copy_block(page, selector)
-    code = [line[4:] for line in shown if line.startswith((">>> ", "... "))]
-    output = [line for line in shown if line.strip() and not line.startswith((">>>", "..."))]
-    assert output, "the block shows no output"
-    assert [line for line in copied.splitlines() if line.strip()] == [c for c in code if c.strip()]
+    seen_output = False
+    for path in pages_showing("pycon"):
+        page.goto(f"{site}/{path}")
+        for shown, copied in copy_each_block(page, "pycon"):
+            code, other = [], []
+            for line in shown.splitlines():
+                if line.startswith((">>> ", "... ")):
+                    code.append(line[4:])
+                elif line == "...":
+                    code.append("")
+                elif line.strip():
+                    other.append(line)
+            assert copied == "\n".join(code).rstrip("\n"), f"{path}: copied {copied!r} from {shown!r}"
+            seen_output = seen_output or bool(other)
+    assert seen_output, "no >>> block with output on any page"
     watch.assert_clean()
 
 
