@@ -60,10 +60,11 @@ sitemap_excludes = ["404.html", "search.html", "genindex.html"]
 notfound_template = "notfound.html"
 
 # Copy buttons copy only the lines that start with a prompt, without it:
-# output (blank lines too) and tracebacks stay behind. The prompts must stay in the copied text
-# for that (excluding .gp would hide them and copy everything). A bare "..."
-# line copies as an empty line (it ends a block in the REPL); a console line
-# ending in "\" carries on to the next. Checked by tests/test_browser.py.
+# output, blank output lines and tracebacks stay behind. The prompts must stay
+# in the copied text for that (excluding .gp would hide them and copy
+# everything). A bare "..." line copies as an empty line (it ends a block in
+# the REPL); a console line ending in "\" carries on to the next.
+# Checked by tests/test_browser.py.
 copybutton_exclude = ".linenos"
 copybutton_prompt_text = r">>> |\.\.\.(?: |$)|\$ "
 copybutton_prompt_is_regexp = True
