@@ -1,8 +1,9 @@
 """Tell readers of the Chinese site what is not translated yet.
 
-Both builds record, for every page, the messages the gettext builder would
-extract (a transform that runs just before Sphinx's ``Locale`` transform, so
-it sees the English text in the Chinese build too).  A message counts as
+Both builds record, for every page, the messages the gettext builder
+extracts: a transform that runs just before Sphinx's ``Locale`` transform
+sees the English text in the Chinese build too, and the messages whose nodes
+are gone from the finished doctree (the front matter) are dropped.  A message counts as
 translated when the page's catalogue ``locale/zh_CN/LC_MESSAGES/<page>.po``
 (read with polib) has a non-empty msgstr for it that is not fuzzy: exactly the
 messages Sphinx replaces; the others fall back to English.
@@ -36,17 +37,32 @@ LABELS = {
 }
 
 
+_pending: dict[str, list] = {}  # docname -> [(node, msgid)] until doctree-read
+
+
 class RecordMessages(SphinxTransform):
     """Remember the page's translatable messages before Sphinx translates them."""
 
     default_priority = 19  # sphinx.transforms.i18n.Locale is 20
 
     def apply(self, **kwargs) -> None:
-        messages = {msg for _node, msg in extract_messages(self.document)}
-        store = getattr(self.env, "intl_messages", None)
-        if store is None:
-            store = self.env.intl_messages = {}
-        store[self.env.current_document.docname] = sorted(messages)
+        docname = self.env.current_document.docname
+        _pending[docname] = list(extract_messages(self.document))
+
+
+def keep_messages(app, doctree) -> None:
+    """Keep the messages whose nodes are still in the finished doctree.
+
+    Like the gettext builder, which extracts from the finished doctree, this
+    leaves out the page's metadata (front matter such as ``orphan: true``,
+    which Sphinx removes after reading).
+    """
+    docname = app.env.current_document.docname
+    present = {id(node) for node in doctree.findall(nodes.Element)}
+    messages = {msg for node, msg in _pending.pop(docname, []) if id(node) in present}
+    if not hasattr(app.env, "intl_messages"):
+        app.env.intl_messages = {}
+    app.env.intl_messages[docname] = sorted(messages)
 
 
 def _catalogue(app, docname: str) -> Path | None:
@@ -64,7 +80,10 @@ def progress(app, docname: str) -> tuple[int, int, int]:
     path = _catalogue(app, docname)
     entries = {}
     if path is not None:
-        entries = {e.msgid: e for e in polib.pofile(str(path)) if not e.obsolete}
+        try:
+            entries = {e.msgid: e for e in polib.pofile(str(path)) if not e.obsolete}
+        except (OSError, ValueError):
+            entries = {}  # unreadable: nothing counts as translated
     translated = fuzzy = 0
     for msgid in messages:
         entry = entries.get(msgid)
@@ -224,6 +243,7 @@ def setup(app):
     app.add_transform(RecordMessages)
     app.add_node(translation_status, html=(_skip, None), text=(_skip, None))
     app.add_directive("translation-status", TranslationStatus)
+    app.connect("doctree-read", keep_messages, priority=900)  # after the metadata collector
     app.connect("doctree-read", note_status_page)
     app.connect("doctree-resolved", fill_tables)
     app.connect("html-page-context", add_notice)

@@ -391,6 +391,7 @@ def _source_of(entry: polib.POEntry, pot: Path, pot_dir: Path) -> str:
 
 def check_sync(po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path) -> list[Problem]:
     shown = _display(po_path)
+    lines = po_path.read_text(encoding="utf-8").splitlines()
     if not pot.exists():
         return [Problem(shown, 1, f"out of sync: no English page for this catalogue ({_display(pot)} not found)")]
     template = polib.pofile(str(pot))
@@ -412,7 +413,7 @@ def check_sync(po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path)
             problems.append(
                 Problem(
                     shown,
-                    entry.linenum,
+                    _msgstr_line(lines, entry),
                     f'out of sync: obsolete msgid, no longer in the English sources "{_short(msgid)}" '
                     "(run make intl-update)",
                 )
@@ -421,22 +422,31 @@ def check_sync(po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path)
 
 
 def check_catalogue(po_path: Path, domain: str, pot_dir: Path | None, terms: list[Term]) -> list[Problem]:
-    failed = compile_errors(po_path)
-    if failed:
-        return failed
+    problems = compile_errors(po_path) or []
+    if any("format" not in p.reason for p in problems):
+        return problems  # a syntax error: what polib would read is not what was meant
     shown = _display(po_path)
     try:
         catalogue = polib.pofile(str(po_path))
     except (OSError, ValueError) as exc:
-        return [Problem(shown, 1, f"cannot be parsed: {exc}")]
-    problems = []
+        return problems + [Problem(shown, 1, f"cannot be parsed: {exc}")]
     if pot_dir is not None and domain != THEME_DOMAIN:
         problems += check_sync(po_path, catalogue, pot_dir / f"{domain}.pot", pot_dir)
+    lines = po_path.read_text(encoding="utf-8").splitlines()
     for entry in catalogue:
         if entry.obsolete:
             continue
-        problems += [Problem(shown, entry.linenum, reason) for reason in check_entry(entry, terms)]
+        line = _msgstr_line(lines, entry)
+        problems += [Problem(shown, line, reason) for reason in check_entry(entry, terms)]
     return problems
+
+
+def _msgstr_line(lines: list[str], entry: polib.POEntry) -> int:
+    """The line of the entry's msgstr (polib numbers the entry's first line)."""
+    for number in range(entry.linenum, len(lines) + 1):
+        if lines[number - 1].startswith("msgstr"):
+            return number
+    return entry.linenum
 
 
 def _catalogues(paths: list[Path]) -> list[tuple[Path, str, Path | None]]:

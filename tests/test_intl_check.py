@@ -1,0 +1,390 @@
+"""The translators' gate: docs/_tools/intl_check.py (`make intl-check`).
+
+Each test copies the project (conf.py, Makefile, docs/, locale/) into a
+temporary folder, adds a small orphan page with a complete, correct Chinese
+catalogue, breaks that catalogue in one way, and runs the checker on it, as
+`make intl-check` does: it must exit non-zero and name the file, the line and
+the reason.
+
+What this proves, and what it does not:
+
+* every failure class below is caught, at the right line, and the correct
+  catalogue passes (so the failures come from the breakage);
+* `test_sphinx_lets_these_through` builds the Chinese site from a broken
+  copy and shows that `sphinx-build -W` accepts it and publishes the broken
+  text: the checker, run by `make test` after the build, is the only gate;
+* `test_the_real_catalogues_pass` runs the checker on the project's own
+  catalogues against the current English pages; the site that `make html`
+  builds from them therefore has none of these faults, as far as the
+  checker can see them. It fails until every page is translated.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PO = "locale/zh_CN/LC_MESSAGES/intl-fixture.po"
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed", "SPHINXOPTS=-q"]
+
+PAGE = """\
+---
+orphan: true
+---
+
+# Serve the example project
+
+Start the `uvicorn` application server from the example project.
+
+Read {doc}`the overview <overview>` first, then the [Django deployment guide](https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/).
+
+Each **worker process** runs its own event loop, and *every* request goes through the middleware.
+"""
+
+UNTRANSLATED = """\
+---
+orphan: true
+---
+
+# A page nobody has translated
+
+It is shown in English on the Chinese site.
+"""
+
+TITLE = "Serve the example project"
+START = "Start the `uvicorn` application server from the example project."
+READ = (
+    "Read {doc}`the overview <overview>` first, then the [Django deployment guide]"
+    "(https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/)."
+)
+EACH = "Each **worker process** runs its own event loop, and *every* request goes through the middleware."
+
+CHINESE = {
+    TITLE: "运行示例项目",
+    START: "在示例项目中启动 `uvicorn` 应用服务器。",
+    READ: (
+        "先阅读{doc}`概述 <overview>`，再阅读 [Django 部署指南]"
+        "(https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/)。"
+    ),
+    EACH: "每个**工作进程**都运行自己的事件循环，*每一个*请求都会经过中间件。",
+}
+
+
+def run(cmd, cwd, check=True):
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{cmd} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A copy of the project with the fixture page and its full translation,
+    catalogues made by `make intl-update` as a translator would."""
+    ws = tmp_path_factory.mktemp("intl") / "repo"
+    ws.mkdir()
+    for name in ("conf.py", "Makefile", "requirements.txt"):
+        shutil.copy2(ROOT / name, ws / name)
+    shutil.copytree(ROOT / "docs", ws / "docs", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "locale", ws / "locale", ignore=shutil.ignore_patterns("*.mo"))
+    (ws / "examples").symlink_to(ROOT / "examples")
+    (ws / ".venv").symlink_to(ROOT / ".venv")
+    (ws / "docs" / "intl-fixture.md").write_text(PAGE, encoding="utf-8")
+    (ws / "docs" / "intl-untranslated.md").write_text(UNTRANSLATED, encoding="utf-8")
+    run([*MAKE, "intl-update"], ws)
+    catalogue = polib.pofile(str(ws / PO), wrapwidth=79)
+    assert {e.msgid for e in catalogue} == set(CHINESE), "the gettext builder split the page differently"
+    for entry in catalogue:
+        entry.msgstr = CHINESE[entry.msgid]
+    catalogue.save()
+    return ws
+
+
+@pytest.fixture
+def ws(pristine, tmp_path):
+    copy = tmp_path / "repo"
+    shutil.copytree(pristine, copy, symlinks=True)
+    return copy
+
+
+def check(ws, *paths):
+    """Run the checker as `make intl-check` does; return (exit code, output)."""
+    cmd = [PYTHON, "docs/_tools/intl_check.py", "--pot-dir", "_build/gettext"]
+    cmd += ["--glossary", "locale/zh_CN/glossary.csv", *(paths or [PO])]
+    result = run(cmd, ws, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def edit(ws, old, new, path=PO):
+    """Replace one exact piece of a file; return the line it is on."""
+    file = ws / path
+    text = file.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {path}"
+    file.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def retranslate(ws, msgid, old, new, path=PO):
+    """Change part of one msgstr, saved the way polib (and intl-update) saves."""
+    catalogue = polib.pofile(str(ws / path), wrapwidth=79)
+    entry = catalogue.find(msgid)
+    assert entry.msgstr.count(old) == 1, f"{old!r} must occur once in {entry.msgstr!r}"
+    entry.msgstr = entry.msgstr.replace(old, new)
+    catalogue.save()
+
+
+def line_of(ws, msgid, path=PO):
+    """The line of an entry's msgstr: polib numbers the entry's first line."""
+    start = polib.pofile(str(ws / path)).find(msgid).linenum
+    lines = (ws / path).read_text(encoding="utf-8").splitlines()
+    return next(n for n in range(start, len(lines) + 1) if lines[n - 1].startswith("msgstr "))
+
+
+def reported(output, path=PO):
+    """[(line, reason)] of the checker's FILE:LINE: reason messages."""
+    return [(int(m[1]), m[2]) for m in re.finditer(rf"^{re.escape(path)}:(\d+): (.+)$", output, re.M)]
+
+
+def assert_fails(ws, line, *words, path=PO):
+    code, output = check(ws, path)
+    assert code != 0, output
+    found = reported(output, path)
+    assert any(n == line and all(w in reason for w in words) for n, reason in found), (
+        f"expected {path}:{line}: ...{words}... in:\n{output}"
+    )
+    return found
+
+
+# --------------------------------------------------------------------------
+
+
+def test_the_correct_catalogue_passes(pristine):
+    code, output = check(pristine)
+    assert code == 0, output
+    assert "1 catalogues OK" in output
+
+
+def test_unterminated_string_does_not_compile(ws):
+    line = edit(ws, f'msgstr "{CHINESE[TITLE]}"', f'msgstr "{CHINESE[TITLE]}')
+    code, output = check(ws)
+    assert code != 0
+    # msgfmt's own line: where it meets the end of the line inside the string
+    assert any(n in (line, line + 1) and "does not compile" in r and "end-of-line" in r for n, r in reported(output)), output
+
+
+def test_catalogue_out_of_sync_with_the_english_page(ws):
+    old_line = line_of(ws, START)
+    edit(ws, "Start the `uvicorn` application server", "Start the `uvicorn` ASGI server", path="docs/intl-fixture.md")
+    run([*MAKE, "gettext"], ws)
+    found = assert_fails(ws, old_line, "out of sync", "obsolete", "Start the `uvicorn` application")
+    assert any(
+        n == 1 and "out of sync" in r and "missing" in r and "docs/intl-fixture.md:7" in r and "ASGI server" in r
+        for n, r in found
+    ), found
+
+
+def test_page_without_catalogue(ws):
+    (ws / PO).unlink()
+    code, output = check(ws, "locale/zh_CN/LC_MESSAGES")
+    assert code != 0
+    assert (1, "untranslated: no catalogue for page 'intl-fixture' (4 messages; run make intl-update)") in reported(
+        output
+    ), output
+
+
+def test_untranslated_entry(ws):
+    retranslate(ws, START, CHINESE[START], "")
+    assert_fails(ws, line_of(ws, START), "untranslated", "Start the `uvicorn`")
+
+
+def test_fuzzy_entry(ws):
+    edit(ws, '#: docs/intl-fixture.md:7\n', '#: docs/intl-fixture.md:7\n#, fuzzy\n')
+    assert_fails(ws, line_of(ws, START), "fuzzy")
+
+
+def test_dropped_inline_literal(ws):
+    retranslate(ws, START, "启动 `uvicorn` 应用", "启动 uvicorn 应用")
+    assert_fails(ws, line_of(ws, START), "markup differs", "dropped inline literal `uvicorn`")
+
+
+def test_added_link(ws):
+    retranslate(ws, EACH, "都会经过中间件", "都会经过[中间件](https://example.com/)")
+    assert_fails(ws, line_of(ws, EACH), "markup differs", "added link to https://example.com/")
+
+
+def test_dropped_role(ws):
+    retranslate(ws, READ, "{doc}`概述 <overview>`", "概述")
+    assert_fails(ws, line_of(ws, READ), "markup differs", "dropped role {doc}`overview`")
+
+
+def test_changed_link_target(ws):
+    retranslate(ws, READ, "/en/5.2/howto/deployment/asgi/", "/zh-hans/5.2/")
+    assert_fails(ws, line_of(ws, READ), "dropped link to https://docs.djangoproject.com/en/5.2/")
+
+
+def test_unclosed_emphasis(ws):
+    retranslate(ws, EACH, "*每一个*请求", "*每一个请求")
+    assert_fails(ws, line_of(ws, EACH), "markup differs", "dropped emphasis")
+
+
+def test_msgstr_that_is_a_heading(ws):
+    retranslate(ws, TITLE, "运行", "# 运行")
+    assert_fails(ws, line_of(ws, TITLE), "parses as heading", "English")
+
+
+def test_second_paragraph_in_msgstr(ws):
+    retranslate(ws, TITLE, "项目", "项目\n\n第二段")
+    assert_fails(ws, line_of(ws, TITLE), "parses as paragraph + paragraph")
+
+
+def test_missing_space_between_chinese_and_english(ws):
+    retranslate(ws, START, "启动 `uvicorn` 应用服务器", "启动`uvicorn`应用服务器")
+    assert_fails(ws, line_of(ws, START), "CJK typography", "启动 `uvicorn` 应用")
+
+
+def test_missing_space_before_a_link(ws):
+    retranslate(ws, READ, "再阅读 [Django", "再阅读[Django")
+    assert_fails(ws, line_of(ws, READ), "CJK typography", "再阅读 Django")
+
+
+def test_half_width_comma_in_chinese(ws):
+    retranslate(ws, EACH, "事件循环，", "事件循环,")
+    assert_fails(ws, line_of(ws, EACH), "CJK typography", "事件循环，每一个")
+
+
+def test_half_width_parenthesis_in_chinese(ws):
+    retranslate(ws, TITLE, "运行示例项目", "运行示例项目(ASGI)")
+    assert_fails(ws, line_of(ws, TITLE), "CJK typography", 'half-width "("')
+
+
+def test_glossary_term_not_used(ws):
+    retranslate(ws, TITLE, "示例项目", "样例工程")
+    assert_fails(ws, line_of(ws, TITLE), "glossary", '"example project"', '"示例项目"')
+
+
+def test_glossary_opt_out_is_explicit(ws):
+    retranslate(ws, TITLE, "示例项目", "样例工程")
+    edit(ws, "#: docs/intl-fixture.md:5\n", "# intl-check: allow glossary\n#: docs/intl-fixture.md:5\n")
+    code, output = check(ws)
+    assert code == 0, output
+
+
+def test_theme_catalogue_is_checked_but_not_synced(ws):
+    theme = "locale/zh_CN/LC_MESSAGES/sphinx.po"
+    code, output = check(ws, theme)
+    assert code == 0, output  # no English page behind it: no sync check
+    line = line_of(ws, "Copyright &#169; %(copyright)s", theme)
+    edit(ws, 'msgstr "版权所有 &#169; %(copyright)s"', 'msgstr "版权所有 &#169; %(copyright)"', path=theme)
+    code, output = check(ws, theme)
+    assert code != 0
+    assert any(n in (line, line + 1) and "does not compile" in r for n, r in reported(output, theme)), output
+
+
+def test_intl_update_is_stable(ws):
+    """A second `make intl-update` changes no byte: diffs stay clean."""
+    before = {p: p.read_bytes() for p in (ws / "locale").rglob("*.po")}
+    run([*MAKE, "intl-update"], ws)
+    after = {p: p.read_bytes() for p in (ws / "locale").rglob("*.po")}
+    assert before == after
+
+
+def test_sphinx_lets_these_through(ws):
+    """sphinx-build -W accepts these broken translations and publishes them."""
+    retranslate(ws, EACH, "都会经过中间件", "都会经过[中间件](https://example.com/)")
+    retranslate(ws, EACH, "事件循环，", "事件循环,")
+    edit(ws, "#: docs/intl-fixture.md:7\n", "#: docs/intl-fixture.md:7\n#, fuzzy\n")
+    edit(ws, f'msgstr "{CHINESE[TITLE]}"', f'msgstr "{CHINESE[TITLE]}')  # unterminated
+    code, output = check(ws)
+    assert code != 0
+    build = run(
+        [ws / ".venv/bin/sphinx-build", "-b", "html", "-c", ".", "-D", "language=zh_CN", "-q"]
+        + ["-d", "_build/doctrees/zh_CN", "docs", "_build/html/zh_CN"],
+        ws,
+        check=False,
+    )
+    # Other pages may warn while they are being written; this one must not.
+    assert "intl-fixture" not in build.stderr, build.stderr
+    page = (ws / "_build/html/zh_CN/intl-fixture.html").read_text(encoding="utf-8")
+    assert "<h1>运行示例项<a" in page  # the unterminated string, cut short
+    assert "Start the <code" in page  # the fuzzy entry, shown in English
+    assert 'href="https://example.com/"' in page  # the added link
+    assert "事件循环,<em>每一个</em>" in page  # the half-width comma
+    # the notice counts the fuzzy entry, and links to the English page
+    assert "本页还有 1 处内容（共 4 处）尚未翻译或有待校对" in page
+    assert '<a href="../en/intl-fixture.html" hreflang="en">阅读英文原版</a>' in page
+
+
+def test_the_real_catalogues_pass(tmp_path):
+    """The project's own catalogues against the current English pages."""
+    pot = tmp_path / "gettext"
+    run([ROOT / ".venv/bin/sphinx-build", "-b", "gettext", "-c", ".", "-q", "-d", tmp_path / "doctrees", "docs", pot], ROOT)
+    run([PYTHON, "docs/_tools/intl_tools.py", "theme-pot", pot / "sphinx.pot"], ROOT)
+    result = run([PYTHON, "docs/_tools/intl_check.py", "--pot-dir", pot], ROOT, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+
+
+# --------------------------------------------------------------------------
+# The notice on partly translated pages, and the translation status page
+
+
+def sphinx_html(ws, language):
+    run(
+        [ws / ".venv/bin/sphinx-build", "-b", "html", "-c", ".", "-D", f"language={language}", "-q"]
+        + ["-d", f"_build/doctrees/{language}", "docs", f"_build/html/{language}"],
+        ws,
+        check=False,  # other pages may warn while they are being written
+    )
+    return ws / "_build/html" / language
+
+
+@pytest.fixture(scope="module")
+def built(pristine):
+    return {language: sphinx_html(pristine, language) for language in ("en", "zh_CN")}
+
+
+def status_rows(html):
+    """{page: (messages, translated, fuzzy, untranslated, done)} of the status table."""
+    table = html[html.index('<table class="translation-status'):]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+        href = re.search(r'href="([^"]*)"', row)
+        page = "total" if href is None else href.group(1).removesuffix(".html")
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows["translation-status" if page == "#" else page] = tuple(cells[1:])
+    return rows
+
+
+def test_notice_only_on_pages_not_fully_translated(built):
+    done = (built["zh_CN"] / "intl-fixture.html").read_text(encoding="utf-8")
+    assert "translation-notice" not in done
+    assert "<h1>运行示例项目<a" in done
+    untranslated = (built["zh_CN"] / "intl-untranslated.html").read_text(encoding="utf-8")
+    assert "本页尚未翻译，下面显示的是英文原文。" in untranslated
+    assert '<a href="../en/intl-untranslated.html" hreflang="en">' in untranslated
+    for language in ("en",):
+        page = (built[language] / "intl-untranslated.html").read_text(encoding="utf-8")
+        assert "translation-notice" not in page
+
+
+def test_status_page_counts_what_gettext_extracts(pristine, built):
+    zh = status_rows((built["zh_CN"] / "translation-status.html").read_text(encoding="utf-8"))
+    en = status_rows((built["en"] / "translation-status.html").read_text(encoding="utf-8"))
+    assert zh == en
+    assert zh["intl-fixture"] == ("4", "4", "0", "0", "100%")
+    assert zh["intl-untranslated"] == ("2", "0", "0", "2", "0%")
+    pots = pristine / "_build/gettext"
+    for pot in pots.rglob("*.pot"):
+        page = pot.relative_to(pots).with_suffix("").as_posix()
+        if page == "sphinx":
+            continue
+        messages = sum(1 for e in polib.pofile(str(pot)) if not e.obsolete)
+        assert zh[page][0] == str(messages), page
+    assert "已翻译" in (built["zh_CN"] / "translation-status.html").read_text(encoding="utf-8")
+    assert "Translated" in (built["en"] / "translation-status.html").read_text(encoding="utf-8")

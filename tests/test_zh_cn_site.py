@@ -1,0 +1,126 @@
+"""The Chinese site that `make html` built is really Chinese.
+
+A wrong `locale_dirs`, a missing catalogue, a fuzzy or malformed entry: each
+makes Sphinx fall back to English without a warning.  This test reads the
+built pages (`make test` builds them first) and checks what a reader gets:
+every page is marked `lang="zh-CN"`, and its prose, with code left out, is
+overwhelmingly Chinese, with no paragraph left in English.
+
+It fails until the translators have translated every page.
+"""
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+# `make test` exports SITE_DIR=<BUILD>/site; the html builds sit next to it.
+HTML = Path(os.environ["SITE_DIR"]).parent / "html" if "SITE_DIR" in os.environ else ROOT / "_build" / "html"
+ZH = HTML / "zh_CN"
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+MIN_SHARE = 0.5  # of the prose's units (one per Chinese character, one per Latin word)
+MAX_ENGLISH_WORDS = 4  # a block with more Latin words and no Chinese is English
+
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "caption", "figcaption"}
+SKIPPED_TAGS = {"pre", "code", "kbd", "samp", "script", "style", "svg"}
+SKIPPED_CLASSES = {"highlight", "translation-notice", "headerlink", "linenos"}
+VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col"}
+
+
+class Prose(HTMLParser):
+    """The text of each block of the page's main article, code left out."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []  # (tag, skipped, is block)
+        self.in_article = 0
+        self.blocks = []  # finished blocks' text
+        self.open_blocks = []  # text parts of the blocks being read
+
+    def skipping(self):
+        return any(skipped for _, skipped, _ in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        if tag == "article" and attrs.get("role") == "main":
+            self.in_article += 1
+        skipped = tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES)
+        block = tag in BLOCKS and self.in_article > 0
+        self.stack.append((tag, skipped, block))
+        if block:
+            self.open_blocks.append([])
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        while self.stack:
+            open_tag, _, block = self.stack.pop()
+            if block:
+                text = " ".join("".join(self.open_blocks.pop()).split())
+                if text:
+                    self.blocks.append(text)
+            if open_tag == "article" and self.in_article:
+                self.in_article -= 1
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self.open_blocks and not self.skipping():
+            self.open_blocks[-1].append(data)
+
+
+def pages():
+    return sorted(
+        p.relative_to(DOCS).with_suffix("").as_posix()
+        for p in DOCS.rglob("*.md")
+        if not any(part.startswith("_") for part in p.relative_to(DOCS).parts)
+    )
+
+
+@pytest.fixture(scope="module")
+def site():
+    assert ZH.is_dir(), f"{ZH} is missing: build the site first (make html, or make test)"
+    return ZH
+
+
+def test_every_page_is_built_and_marked_chinese(site):
+    missing = [page for page in pages() if not (site / f"{page}.html").exists()]
+    assert not missing, f"pages missing from {site}: {missing}"
+    wrong = []
+    for path in sorted(site.rglob("*.html")):
+        head = path.read_text(encoding="utf-8")[:500]
+        match = re.search(r"<html[^>]*\blang=\"([^\"]*)\"", head)
+        if not match or match.group(1) != "zh-CN":
+            wrong.append(f"{path.relative_to(site)}: lang={match.group(1) if match else None!r}")
+    assert not wrong, "pages not marked lang=\"zh-CN\":\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("page", pages())
+def test_prose_is_chinese(site, page):
+    path = site / f"{page}.html"
+    assert path.exists(), f"{path} was not built"
+    parser = Prose()
+    parser.feed(path.read_text(encoding="utf-8"))
+    assert parser.blocks, f"{page}: no prose found in the main article"
+    chinese = sum(len(CJK.findall(block)) for block in parser.blocks)
+    words = sum(len(LATIN_WORD.findall(block)) for block in parser.blocks)
+    english = [
+        block
+        for block in parser.blocks
+        if not CJK.search(block) and len(LATIN_WORD.findall(block)) > MAX_ENGLISH_WORDS
+    ]
+    share = chinese / max(1, chinese + words)
+    report = "\n".join(f"  - {block[:100]}" for block in english[:8])
+    assert not english and share >= MIN_SHARE, (
+        f"{page}: {share:.0%} of the prose is Chinese (at least {MIN_SHARE:.0%} wanted); "
+        f"{len(english)} blocks are still English:\n{report}"
+    )
