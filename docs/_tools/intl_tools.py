@@ -11,7 +11,7 @@
     Rewrite every ``.po`` below PODIR the same way every time (polib, lines
     wrapped at 79 columns, source locations taken from the fresh ``.pot`` and
     made relative to the repository), so that editors and tools leave no
-    noise in diffs.
+    noise in diffs.  Page catalogues lose the format flags Babel guesses.
 
 ``stats --pot-dir DIR PODIR``
     Per-page progress against the current English sources, as a table.
@@ -29,6 +29,7 @@ import polib
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 79
 THEME_DOMAIN = "sphinx"
+FORMAT_FLAGS = {"python-format", "no-python-format", "python-brace-format", "no-python-brace-format"}
 
 
 # --------------------------------------------------------------------------
@@ -115,10 +116,16 @@ def wrap(po_dir: Path, pot_dir: Path) -> int:
         where = {}
         if pot_path.exists():
             where = {e.msgid: e.occurrences for e in polib.pofile(str(pot_path))}
+        page = po_path.relative_to(po_dir).with_suffix("").as_posix() != THEME_DOMAIN
         for entry in catalogue:
             # sphinx-intl leaves locations alone unless a msgid changed
             occurrences = where.get(entry.msgid, entry.occurrences)
             entry.occurrences = [(_relocate(p, pot_dir), line) for p, line in occurrences]
+            if page:
+                # Babel guesses these from "{doc}`x`" or "50% of": page
+                # messages are Markdown, and msgfmt would then reject a
+                # correct "50% 的".
+                entry.flags = [f for f in entry.flags if f not in FORMAT_FLAGS]
         catalogue.wrapwidth = WIDTH
         before = po_path.read_text(encoding="utf-8")
         after = catalogue.__unicode__()
