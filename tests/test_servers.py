@@ -1,0 +1,410 @@
+"""The ASGI server pages (docs/servers/) and their example, examples/servers/.
+
+Every server is started with the exact command its page shows, read from the
+page's source (port 8000 replaced by a free one), in the example's folder,
+with the static files collected into a temporary STATIC_ROOT. The tests then
+check what a reader would see: the pages, the header of the example's ASGI
+middleware, a static file, a 404, how the server treats proxy headers, what
+happens to a request still running at SIGTERM, the exit status, that no
+worker process outlives the server, and that the log holds no traceback and
+none of the lifespan messages the pages promise to keep out.
+"""
+
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+
+from page_commands import command  # noqa: E402
+from server import Server, free_port  # noqa: E402
+
+EXAMPLE = ROOT / "examples/servers"
+DOCS = ROOT / "docs"
+INDEX = "servers/index"
+COLLECTSTATIC = "python manage.py collectstatic"
+
+APP = "mysite.asgi:application"
+STARTPROJECT_APP = "mysite.asgi:django_application"
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+
+# What the servers log when Django rejects the lifespan scope.
+UVICORN_LIFESPAN = "ASGI 'lifespan' protocol appears unsupported."
+HYPERCORN_LIFESPAN = "ASGI Framework Lifespan error, continuing without Lifespan support"
+GRANIAN_LIFESPAN = "ASGI Lifespan errored, continuing without Lifespan support"
+LIFESPAN_NOISE = [UVICORN_LIFESPAN, HYPERCORN_LIFESPAN, GRANIAN_LIFESPAN,
+                  "Django can only handle ASGI/HTTP connections"]
+# What the example's settings and collectstatic keep out of every log.
+OTHER_NOISE = ["Traceback", "StreamingHttpResponse must consume", "No directory at"]
+
+# (page, start of the command) for every server command the pages show.
+SERVERS = [
+    ("servers/uvicorn", "uvicorn "),
+    ("servers/uvicorn", "gunicorn "),
+    ("servers/hypercorn", "hypercorn "),
+    ("servers/daphne", "daphne "),
+    ("servers/granian", "granian "),
+]
+
+
+@dataclass
+class Expected:
+    """What the page says the server does; the tests hold it to that."""
+    workers: int                # worker processes the command starts
+    ready: str                  # logged once per worker when it serves
+    worker_pid: str | None      # regex for a worker's pid in the log
+    forwarded: str              # /client/ for a proxied request from 127.0.0.1
+    finishes_running: bool      # a request running at SIGTERM gets its answer
+    exit_code: int
+    stop_log: list = field(default_factory=list)
+    serve_log: list = field(default_factory=list)
+    lifespan_log: str | None = None      # with startproject's asgi.py
+    lifespan_switch: tuple | None = None  # (old, new, ready): the page's way to silence it
+    port_in_use: tuple | None = None     # (exit code, message in the output)
+
+
+EXPECTED = {
+    "uvicorn ": Expected(
+        workers=2, ready="Application startup complete.",
+        worker_pid=r"Started server process \[(\d+)\]",
+        forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
+        stop_log=["Received SIGTERM, exiting."],
+        lifespan_log=UVICORN_LIFESPAN,
+        lifespan_switch=("--host", "--lifespan off --host", "Started server process"),
+        port_in_use=(3, "[Errno 98] Address already in use")),
+    "gunicorn ": Expected(
+        workers=2, ready="Application startup complete.",
+        worker_pid=r"Booting worker with pid: (\d+)",
+        forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
+        stop_log=["Handling signal: term"],
+        lifespan_log=UVICORN_LIFESPAN),
+    "hypercorn ": Expected(
+        workers=2, ready="Running on http://127.0.0.1:",
+        worker_pid=r"\[(\d+)\] \[INFO\] Running on",
+        forwarded="127.0.0.1 http", finishes_running=False, exit_code=0,
+        lifespan_log=HYPERCORN_LIFESPAN,
+        port_in_use=(1, "OSError: [Errno 98] Address already in use")),
+    "daphne ": Expected(
+        workers=1, ready="Listening on TCP address", worker_pid=None,
+        forwarded="203.0.113.7 https", finishes_running=False, exit_code=0,
+        stop_log=["Killed 1 pending application instances"],
+        serve_log=["Not Found: /nowhere/"],
+        port_in_use=(1, "Listen failure: Couldn't listen on 127.0.0.1:{port}: "
+                        "[Errno 98] Address already in use.")),
+    "granian ": Expected(
+        workers=2, ready="Started worker-",
+        worker_pid=r"Spawning worker-\d+ with PID: (\d+)",
+        forwarded="127.0.0.1 http", finishes_running=True, exit_code=0,
+        stop_log=["Shutting down granian", "Granian shutdown completed, see ya!"],
+        lifespan_log=GRANIAN_LIFESPAN,
+        lifespan_switch=("--interface asgi ", "--interface asginl ", "Started worker-"),
+        port_in_use=(1, "RuntimeError: Address already in use (os error 98)")),
+}
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+def page_text(page: str) -> str:
+    """The page's source with all whitespace runs made single spaces."""
+    return " ".join((DOCS / f"{page}.md").read_text().split())
+
+
+def argv_for(page: str, startswith: str, port: int) -> list[str]:
+    return shlex.split(command(page, startswith).with_port(port))
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
+
+
+def running(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def session_members(sid: int) -> list[int]:
+    """Live processes in the session the server was started in."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and fields[0] != "Z" and int(fields[3]) == sid:
+                members.append(int(entry.name))
+    return members
+
+
+def wait_until(condition, timeout: float, what: str, log=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """Run the page's collectstatic into a temporary STATIC_ROOT."""
+    root = tmp_path_factory.mktemp("static_root")
+    argv = shlex.split(command(INDEX, COLLECTSTATIC).text)
+    assert argv[0] == "python"
+    done = subprocess.run([sys.executable, *argv[1:]], cwd=EXAMPLE,
+                          env=server_env(root), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "1 static file copied" in done.stdout
+    assert (root / "site.css").read_bytes() == (EXAMPLE / "mysite/static/site.css").read_bytes()
+    return root
+
+
+def server_env(static_root: Path) -> dict:
+    # Gunicorn 27 keeps its control socket under $XDG_RUNTIME_DIR or $HOME:
+    # give each run its own, so servers started at the same time do not share it.
+    return {"DJANGO_STATIC_ROOT": str(static_root),
+            "XDG_RUNTIME_DIR": str(static_root.parent), "HOME": str(static_root.parent)}
+
+
+@contextmanager
+def started(argv, port, static_root, expected: "Expected"):
+    """The server, once every worker has said it is serving; stopped on exit.
+
+    Read ``server.log`` inside the block: the log file goes with the server.
+    """
+    with Server(argv, cwd=EXAMPLE, env=server_env(static_root), port=port,
+                timeout=20) as server:
+        wait_until(lambda: server.log.count(expected.ready) >= expected.workers, 30,
+                   f"{expected.workers} x {expected.ready!r}", lambda: server.log)
+        yield server
+
+
+# --------------------------------------------------------------------------
+# The example and the overview page
+# --------------------------------------------------------------------------
+
+def test_collectstatic_output_stays_out_of_the_repository(static_root):
+    ignored = subprocess.run(["git", "check-ignore", "-q", "examples/servers/staticfiles/site.css"],
+                             cwd=ROOT)
+    assert ignored.returncode == 0
+    assert "DJANGO_STATIC_ROOT" in (EXAMPLE / "mysite/settings.py").read_text()
+
+
+def test_index_links_every_server_page():
+    toctree = (DOCS / "servers/index.md").read_text().split("```{toctree}")[1].split("```")[0]
+    entries = toctree.split()[2:]
+    assert entries[:4] == ["uvicorn", "hypercorn", "daphne", "granian"]
+
+
+# --------------------------------------------------------------------------
+# Each documented command, on a real server
+# --------------------------------------------------------------------------
+
+def stop_during_slow_request(server) -> dict:
+    """SIGTERM while /slow/ is running; what the client got back."""
+    result = {}
+
+    def slow():
+        try:
+            result["response"] = httpx.get(server.url + "/slow/?seconds=1", timeout=10)
+        except httpx.TransportError as error:
+            result["error"] = error
+
+    request = threading.Thread(target=slow)
+    request.start()
+    time.sleep(0.5)  # the server is warm: the request has reached the view
+    server.stop()
+    request.join(10)
+    return result
+
+
+@pytest.mark.parametrize("page, startswith", SERVERS)
+def test_documented_command_serves_the_example(page, startswith, static_root):
+    expected = EXPECTED[startswith]
+    argv = argv_for(page, startswith, port := free_port())
+    assert APP in argv and "127.0.0.1" in " ".join(argv)
+    with started(argv, port, static_root, expected) as server:
+        home = httpx.get(server.url + "/")
+        assert home.status_code == 200
+        assert home.text == "Hello over ASGI 3.0, HTTP/1.1\n"
+        assert home.headers["x-served-by"] == "asgi"
+
+        css = httpx.get(server.url + "/static/site.css")
+        assert css.status_code == 200
+        assert css.headers["content-type"].startswith("text/css")
+        assert css.headers["x-served-by"] == "asgi"
+        assert css.content == (EXAMPLE / "mysite/static/site.css").read_bytes()
+
+        missing = httpx.get(server.url + "/nowhere/")
+        assert missing.status_code == 404
+        assert missing.headers["x-served-by"] == "asgi"
+
+        client = httpx.get(server.url + "/client/", headers=FORWARDED)
+        assert client.text == expected.forwarded + "\n"
+
+        workers = ([int(p) for p in re.findall(expected.worker_pid, server.log)]
+                   if expected.worker_pid else [server.process.pid])
+        assert len(workers) == expected.workers, server.log
+        assert set(workers) <= set(session_members(server.process.pid))
+
+        serving_log = server.log
+        result = stop_during_slow_request(server)
+        assert server.returncode == expected.exit_code, server.log
+        wait_until(lambda: not session_members(server.process.pid), 3,
+                   "every worker process to exit", lambda: server.log)
+        assert not any(running(pid) for pid in workers)
+        log = server.log
+
+    if expected.finishes_running:
+        assert "response" in result, f"{result}\n{log}"
+        assert result["response"].status_code == 200
+        assert result["response"].text == "Slept 1 s\n"
+    else:
+        assert "error" in result, f"the running request was answered: {result}"
+
+    for line in expected.serve_log:
+        assert line in serving_log, serving_log
+    for line in expected.stop_log:
+        assert line in log, log
+    # Daphne cancels the running request, and Django may log that; until
+    # SIGTERM its log is held to the same standard as the others'.
+    checked = log if expected.finishes_running else serving_log
+    for noise in LIFESPAN_NOISE + OTHER_NOISE:
+        assert noise not in checked, checked
+
+
+def test_uvicorn_logs_the_lifespan_answer_of_each_worker(static_root):
+    """The page: each worker logs the start-up lines, and nothing else about lifespan."""
+    expected = EXPECTED["uvicorn "]
+    argv = argv_for("servers/uvicorn", "uvicorn ", port := free_port())
+    with started(argv, port, static_root, expected) as server:
+        server.stop()
+        log = server.log
+    assert log.count("Waiting for application startup.") == expected.workers
+    assert log.count("Application shutdown complete.") == expected.workers
+
+
+def test_granian_logs_only_its_own_lines(static_root):
+    expected = EXPECTED["granian "]
+    argv = argv_for("servers/granian", "granian ", port := free_port())
+    with started(argv, port, static_root, expected) as server:
+        assert httpx.get(server.url + "/").status_code == 200
+        server.stop()
+        lines = server.log.splitlines()
+    assert lines and all(line.startswith("[INFO] ") for line in lines), lines
+
+
+def test_uvicorn_in_one_process_finishes_requests_then_dies_by_sigterm(static_root):
+    """Without --workers, Uvicorn 0.54 re-raises SIGTERM after a clean shutdown."""
+    argv = argv_for("servers/uvicorn", "uvicorn ", port := free_port())
+    i = argv.index("--workers")
+    del argv[i:i + 2]
+    one = Expected(1, "Application startup complete.", None, "", True, -15)
+    with started(argv, port, static_root, one) as server:
+        result = stop_during_slow_request(server)
+        log = server.log
+    assert result["response"].text == "Slept 1 s\n", result
+    assert server.returncode == -15
+    assert "Traceback" not in log
+    assert "subprocess` a return code of -15" in page_text("servers/uvicorn")
+
+
+# --------------------------------------------------------------------------
+# Lifespan with the asgi.py that startproject generates
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page, startswith", SERVERS)
+def test_what_each_server_logs_for_startproject_asgi(page, startswith, static_root):
+    """Each page says what the server logs for Django's own application."""
+    expected = EXPECTED[startswith]
+    port = free_port()
+    argv = [STARTPROJECT_APP if a == APP else a for a in argv_for(page, startswith, port)]
+    with started(argv, port, static_root, expected) as server:
+        assert httpx.get(server.url + "/").status_code == 200
+        server.stop()
+        log = server.log
+    if expected.lifespan_log:
+        assert log.count(expected.lifespan_log) == expected.workers, log
+        assert expected.lifespan_log in page_text(page)
+    else:
+        assert "Daphne never sends the lifespan events" in page_text(page)
+    for noise in LIFESPAN_NOISE + OTHER_NOISE:
+        if noise != expected.lifespan_log:
+            assert noise not in log, log
+
+
+@pytest.mark.parametrize("page, startswith", [("servers/uvicorn", "uvicorn "),
+                                              ("servers/granian", "granian ")])
+def test_the_switch_each_page_names_silences_lifespan(page, startswith, static_root):
+    expected = EXPECTED[startswith]
+    old, new, ready = expected.lifespan_switch
+    shown = command(page, startswith).with_port(port := free_port())
+    switch = new.replace("--host", "").strip()  # as the page writes it
+    assert old in shown and f"`{switch}`" in page_text(page)
+    argv = shlex.split(shown.replace(old, new, 1).replace(APP, STARTPROJECT_APP))
+    # Without lifespan, Uvicorn logs no "Application startup complete.".
+    with started(argv, port, static_root, replace(expected, ready=ready)) as server:
+        assert httpx.get(server.url + "/").status_code == 200
+        server.stop()
+        log = server.log
+    for noise in LIFESPAN_NOISE + OTHER_NOISE:
+        assert noise not in log, log
+
+
+# --------------------------------------------------------------------------
+# A port that is already taken
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page, startswith", [("servers/uvicorn", "uvicorn "),
+                                              ("servers/hypercorn", "hypercorn "),
+                                              ("servers/daphne", "daphne "),
+                                              ("servers/granian", "granian ")])
+def test_a_taken_port_is_a_clear_error(page, startswith, static_root):
+    exit_code, message = EXPECTED[startswith].port_in_use
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = argv_for(page, startswith, port)
+        done = run_until_exit(argv, static_root)
+    assert done.returncode == exit_code, done.stdout
+    assert message.format(port=port) in done.stdout
+    assert message.format(port=8000) in page_text(page)
+
+
+def test_uvicorn_in_one_process_names_the_taken_address(static_root):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = argv_for("servers/uvicorn", "uvicorn ", port)
+        i = argv.index("--workers")
+        del argv[i:i + 2]
+        done = run_until_exit(argv, static_root)
+    message = ("error while attempting to bind on address ('127.0.0.1', {port}): "
+               "address already in use")
+    assert done.returncode == 3
+    assert message.format(port=port) in done.stdout
+    assert message.format(port=8000) in page_text("servers/uvicorn")
+
+
+def run_until_exit(argv, static_root) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(server_env(static_root), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    return subprocess.run(argv, cwd=EXAMPLE, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=30)
