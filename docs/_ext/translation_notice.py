@@ -156,7 +156,7 @@ def _reading_order(env) -> list[str]:
     return order
 
 
-def _row(cells, header=False):
+def _row(cells):
     row = nodes.row()
     for cell in cells:
         entry = nodes.entry()

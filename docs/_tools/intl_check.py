@@ -223,8 +223,8 @@ def prose(text: str) -> tuple[str, dict[str, str]]:
 
 
 def _restore(text: str, back: dict[str, str]) -> str:
-    for key, source in back.items():
-        text = text.replace(key, source)
+    for key in sorted(back, key=len, reverse=True):  # "Zzaa" before "Zza"
+        text = text.replace(key, back[key])
     return text
 
 
