@@ -77,3 +77,15 @@ copybutton_line_continuation_character = "\\"
 doctest_global_setup = """
 import os, sys
 """
+
+# The site's name in each language; module-level code only ever sees "en",
+# so the title is chosen once the language of the build is known.
+TITLES = {"en": "Deploying Django with ASGI", "zh_CN": "使用 ASGI 部署 Django"}
+
+
+def _title_for_language(app, config):
+    config.html_title = TITLES.get(config.language, TITLES["en"])
+
+
+def setup(app):
+    app.connect("config-inited", _title_for_language)
