@@ -13,6 +13,7 @@ none of the lifespan messages the pages promise to keep out.
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -66,13 +67,15 @@ class Expected:
     ready: str                  # logged once per worker when it serves
     worker_pid: str | None      # regex for a worker's pid in the log
     forwarded: str              # /client/ for a proxied request from 127.0.0.1
-    finishes_running: bool      # a request running at SIGTERM gets its answer
+    finishes_running: bool | None  # a request running at SIGTERM gets its answer
+                                   # (None: a matter of timing, nothing promised)
     exit_code: int
     stop_log: list = field(default_factory=list)
     serve_log: list = field(default_factory=list)
     lifespan_log: str | None = None      # with startproject's asgi.py
     lifespan_switch: tuple | None = None  # (old, new, ready): the page's way to silence it
     port_in_use: tuple | None = None     # (exit code, message in the output)
+    log_lines: str | None = None         # regex that every line of the log matches
 
 
 EXPECTED = {
@@ -95,10 +98,12 @@ EXPECTED = {
         worker_pid=r"\[(\d+)\] \[INFO\] Running on",
         forwarded="127.0.0.1 http", finishes_running=False, exit_code=0,
         lifespan_log=HYPERCORN_LIFESPAN,
-        port_in_use=(1, "OSError: [Errno 98] Address already in use")),
+        port_in_use=(1, "OSError: [Errno 98] Address already in use"),
+        # "Running on" of each worker, and the access log.
+        log_lines=r'\[INFO\] (Running on http://127\.0\.0\.1:\d+ |127\.0\.0\.1:\d+ - - \[.*\] "GET )'),
     "daphne ": Expected(
         workers=1, ready="Listening on TCP address", worker_pid=None,
-        forwarded="203.0.113.7 https", finishes_running=False, exit_code=0,
+        forwarded="203.0.113.7 https", finishes_running=None, exit_code=0,
         stop_log=["Killed 1 pending application instances"],
         serve_log=["Not Found: /nowhere/"],
         port_in_use=(1, "Listen failure: Couldn't listen on 127.0.0.1:{port}: "
@@ -110,7 +115,8 @@ EXPECTED = {
         stop_log=["Shutting down granian", "Granian shutdown completed, see ya!"],
         lifespan_log=GRANIAN_LIFESPAN,
         lifespan_switch=("--interface asgi ", "--interface asginl ", "Started worker-"),
-        port_in_use=(1, "RuntimeError: Address already in use (os error 98)")),
+        port_in_use=(1, "RuntimeError: Address already in use (os error 98)"),
+        log_lines=r"^\[INFO\] "),
 }
 
 
@@ -274,18 +280,21 @@ def test_documented_command_serves_the_example(page, startswith, static_root):
         assert "response" in result, f"{result}\n{log}"
         assert result["response"].status_code == 200
         assert result["response"].text == "Slept 1 s\n"
-    else:
+    elif expected.finishes_running is False:
         assert "error" in result, f"the running request was answered: {result}"
 
     for line in expected.serve_log:
         assert line in serving_log, serving_log
     for line in expected.stop_log:
         assert line in log, log
-    # Daphne cancels the running request, and Django may log that; until
-    # SIGTERM its log is held to the same standard as the others'.
+    # Daphne cancels the running request and Django may log a traceback for
+    # it; until SIGTERM its log is held to the same standard as the others'.
     checked = log if expected.finishes_running else serving_log
     for noise in LIFESPAN_NOISE + OTHER_NOISE:
         assert noise not in checked, checked
+    if expected.log_lines:
+        lines = checked.splitlines()
+        assert lines and all(re.search(expected.log_lines, line) for line in lines), checked
 
 
 def test_uvicorn_logs_the_lifespan_answer_of_each_worker(static_root):
@@ -299,14 +308,51 @@ def test_uvicorn_logs_the_lifespan_answer_of_each_worker(static_root):
     assert log.count("Application shutdown complete.") == expected.workers
 
 
-def test_granian_logs_only_its_own_lines(static_root):
+def kill_first_worker(server, expected: Expected) -> int:
+    pid = int(re.search(expected.worker_pid, server.log).group(1))
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def test_gunicorn_replaces_a_worker_that_dies(static_root):
+    expected = EXPECTED["gunicorn "]
+    argv = argv_for("servers/uvicorn", "gunicorn ", port := free_port())
+    with started(argv, port, static_root, expected) as server:
+        dead = kill_first_worker(server, expected)
+        wait_until(lambda: len(re.findall(expected.worker_pid, server.log)) == 3, 15,
+                   "a new worker", lambda: server.log)
+        assert f"Worker (pid:{dead}) was sent SIGKILL!" in server.log
+        wait_until(lambda: server.log.count(expected.ready) == 3, 15,
+                   "the new worker to serve", lambda: server.log)
+        assert httpx.get(server.url + "/").status_code == 200
+        assert server.stop() == 0
+    assert "restarts one that dies" in page_text("servers/uvicorn")
+
+
+def test_granian_respawns_a_failed_worker(static_root):
     expected = EXPECTED["granian "]
     argv = argv_for("servers/granian", "granian ", port := free_port())
+    assert "--respawn-failed-workers" in argv
     with started(argv, port, static_root, expected) as server:
+        kill_first_worker(server, expected)
+        wait_until(lambda: server.log.count(expected.ready) == 3, 15,
+                   "a new worker-1", lambda: server.log)
+        assert "Unexpected exit from worker-1" in server.log
+        assert "Respawning worker-1" in server.log
         assert httpx.get(server.url + "/").status_code == 200
-        server.stop()
-        lines = server.log.splitlines()
-    assert lines and all(line.startswith("[INFO] ") for line in lines), lines
+        assert server.stop() == 0
+
+
+def test_granian_without_respawn_stops_when_a_worker_dies(static_root):
+    expected = EXPECTED["granian "]
+    argv = argv_for("servers/granian", "granian ", port := free_port())
+    argv.remove("--respawn-failed-workers")
+    with started(argv, port, static_root, expected) as server:
+        kill_first_worker(server, expected)
+        assert server.process.wait(15) == 1, server.log
+        assert "Granian shutdown completed" in server.log
+    assert ("Without it, Granian shuts down completely when a worker dies, and exits "
+            "with status 1") in page_text("servers/granian")
 
 
 def test_uvicorn_in_one_process_finishes_requests_then_dies_by_sigterm(static_root):
