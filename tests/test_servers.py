@@ -325,8 +325,25 @@ def test_gunicorn_replaces_a_worker_that_dies(static_root):
         wait_until(lambda: server.log.count(expected.ready) == 3, 15,
                    "the new worker to serve", lambda: server.log)
         assert httpx.get(server.url + "/").status_code == 200
+        # Gunicorn 27's control socket, under $XDG_RUNTIME_DIR as the page says.
+        assert f"Control socket listening at {static_root.parent}/gunicorn.ctl" in server.log
         assert server.stop() == 0
     assert "restarts one that dies" in page_text("servers/uvicorn")
+    assert "`$XDG_RUNTIME_DIR/gunicorn.ctl`" in page_text("servers/uvicorn")
+
+
+def test_old_uvicorn_workers_path_still_runs_and_gunicorn_does_not_warn(static_root):
+    """The page: uvicorn.workers is deprecated, but the warning is not in Gunicorn's log."""
+    expected = EXPECTED["gunicorn "]
+    shown = command("servers/uvicorn", "gunicorn ").with_port(port := free_port())
+    argv = shlex.split(shown.replace("uvicorn_worker.UvicornWorker", "uvicorn.workers.UvicornWorker"))
+    assert "uvicorn.workers.UvicornWorker" in argv
+    with started(argv, port, static_root, expected) as server:
+        assert httpx.get(server.url + "/").status_code == 200
+        server.stop()
+        log = server.log
+    assert "Using worker: uvicorn.workers.UvicornWorker" in log
+    assert "deprecated" not in log
 
 
 def test_granian_respawns_a_failed_worker(static_root):
