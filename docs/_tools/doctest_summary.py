@@ -11,6 +11,9 @@ from pathlib import Path
 
 from docutils import nodes
 
+# Unpickling a doctree imports the node classes of the local extensions.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+
 MIN_BLOCKS = 12
 TEST_BLOCKS = {"doctest", "testcode"}
 
