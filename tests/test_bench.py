@@ -33,6 +33,7 @@ def test_every_documented_server_was_measured_without_errors(results):
     for server in measured.values():
         assert server["socket_errors"] == 0 and server["non_2xx_3xx"] == 0, server
         assert server["requests"] > 0 and server["requests_per_s"] > 0, server
+        assert 0 <= server["other_cpu_percent"] <= 100, server
         latency = server["latency_ms"]
         assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"], server
 

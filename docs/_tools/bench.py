@@ -3,8 +3,11 @@
 Each server in SERVERS is started with the exact command its page shows
 (read with page_commands.py, port 8000 replaced by a free port) in
 examples/servers/, checked to answer that project's page, then loaded with
-`wrk` for a bounded time. Any socket error or non-2xx/3xx answer fails the
-run and nothing is written. Otherwise it writes into docs/_static/bench/:
+`wrk` for a bounded time. Before each server it waits (at most QUIET_WAIT
+seconds) until other processes leave the CPU nearly idle, and it records how
+much CPU they took during the measurement. Any socket error or non-2xx/3xx
+answer fails the run and nothing is written. Otherwise it writes into
+docs/_static/bench/:
 
 results.json   every number, the commands, versions, machine and date
 results.txt    the same as a text table (docs/choosing-a-server.md shows it)
@@ -25,6 +28,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -48,6 +52,8 @@ CONNECTIONS = 64
 THREADS = 2
 WARMUP = 2      # seconds of load before measuring, not recorded
 DURATION = 10   # seconds of measured load per server
+QUIET_PERCENT = 10  # before each server, wait until other processes use less CPU
+QUIET_WAIT = 120    # than this, but no longer than this many seconds
 
 # name, page, start of the page's command, distributions whose versions are shown
 SERVERS = [
@@ -121,8 +127,12 @@ def measure(name: str, page: str, startswith: str) -> dict:
         if answer.status_code != 200 or not answer.text.startswith(EXPECTED):
             raise SystemExit(f"bench: {name} answered {answer.status_code} "
                              f"{answer.text[:200]!r}, not the example's page:\n{tail(server)}")
+        wait_for_quiet(server.process.pid)
         wrk(server.url + PATH, WARMUP)
+        # Other work on the machine skews the numbers: measure how much there was.
+        before = cpu_snapshot(server.process.pid)
         result = wrk(server.url + PATH, DURATION)
+        result["other_cpu_percent"] = other_cpu_percent(before, cpu_snapshot(server.process.pid))
         if server.process.poll() is not None:
             raise SystemExit(f"bench: {name} died under load:\n{tail(server)}")
         time.sleep(1)  # let the last connections close before stopping it
@@ -134,6 +144,50 @@ def measure(name: str, page: str, startswith: str) -> dict:
     finally:
         server.__exit__(None, None, None)
     return {"command": shown.text, "page": page, "line": shown.line, **result}
+
+
+def cpu_snapshot(session: int) -> dict:
+    """CPU seconds so far: the whole machine, the server's processes, and ours."""
+    hz = os.sysconf("SC_CLK_TCK")
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    server = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            after = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(after[3]) == session:  # started in a session of its own
+            server += int(after[11]) + int(after[12])
+    own = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return {
+        "time": time.monotonic(),
+        "machine": (user + nice + system + irq + softirq + steal) / hz,
+        "server": server / hz,
+        "bench": sum(r.ru_utime + r.ru_stime for r in own),  # this script and wrk
+    }
+
+
+def other_cpu_percent(before: dict, after: dict) -> float:
+    """Share of all cores that processes other than the server and wrk used."""
+    delta = {k: after[k] - before[k] for k in before}
+    other = max(0.0, delta["machine"] - delta["server"] - delta["bench"])
+    return round(100 * other / (delta["time"] * (os.cpu_count() or 1)), 1)
+
+
+def wait_for_quiet(session: int, limit: float = QUIET_PERCENT, patience: int = QUIET_WAIT) -> None:
+    """Wait, at most `patience` seconds, until other processes use under `limit`% CPU."""
+    deadline = time.monotonic() + patience
+    while True:
+        before = cpu_snapshot(session)
+        time.sleep(2)
+        busy = other_cpu_percent(before, cpu_snapshot(session))
+        if busy < limit:
+            return
+        if time.monotonic() > deadline:
+            print(f"bench: other processes still use {busy}% of the CPU after "
+                  f"{patience} s; measuring anyway", flush=True)
+            return
 
 
 def tail(server, lines: int = 30) -> str:
@@ -195,9 +249,13 @@ def render_table(results: dict) -> str:
         lines.append("  ".join(cells).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines += ["", "Versions, and the commands the server pages show (run with a free port for 8000):"]
+    lines += ["", "For each server: its version, the requests answered, the share of the CPU",
+              "that other processes took meanwhile (work that competed with it), and the",
+              "command its page shows (run with a free port in place of 8000):"]
     for s in results["servers"]:
-        lines.append(f"  {s['name']} {s['version']}, {s['requests']} requests")
+        lines.append(f"  {s['name']} {s['version']}")
+        lines.append(f"    {s['requests']} requests; other processes took "
+                     f"{s['other_cpu_percent']:.0f}% of the CPU")
         lines += textwrap.wrap(s["command"], width=78, initial_indent="    $ ",
                                subsequent_indent="        ", break_on_hyphens=False,
                                break_long_words=False)
@@ -259,7 +317,8 @@ def main(argv: list[str]) -> int:
         errors = result["socket_errors"] + result["non_2xx_3xx"]
         print(f"bench: {name}: {result['requests_per_s']} requests/s, "
               f"p50 {result['latency_ms']['p50']} ms, p99 {result['latency_ms']['p99']} ms, "
-              f"{errors} errors", flush=True)
+              f"{errors} errors, other processes used {result['other_cpu_percent']}% "
+              "of the CPU", flush=True)
         if errors:
             failures.append(f"{name}: {result['socket_errors']} socket errors, "
                             f"{result['non_2xx_3xx']} non-2xx/3xx answers")
