@@ -97,7 +97,8 @@ def main() -> int:
           f"Python {platform.python_version()}, Sphinx {version('sphinx')}, "
           f"myst-parser {version('myst-parser')}")
     print(f"edit = one sentence added to {EDITED_PAGE}; the bare build warned "
-          f"{results['bare']['warnings']} times about directives it does not know\n")
+          f"{results['bare']['warnings']} times\n(about the directives and settings it lacks, "
+          "such as sphinx.ext.doctest's and myst_heading_anchors)\n")
     print(f"  {'build':<40}" + "".join(f"{s:>9}" for s in steps))
     names = {lang: f"{lang}: make html-{lang}" for lang in LANGS}
     names["bare"] = "bare: Sphinx + myst_parser, alabaster"
