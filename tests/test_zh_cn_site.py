@@ -4,7 +4,10 @@ A wrong `locale_dirs`, a missing catalogue, a fuzzy or malformed entry: each
 makes Sphinx fall back to English without a warning.  This test reads the
 built pages (`make test` builds them first) and checks what a reader gets:
 every page is marked `lang="zh-CN"`, and its prose, with code left out, is
-overwhelmingly Chinese, with no paragraph left in English.
+overwhelmingly Chinese, with no paragraph left in English.  The names that
+screen readers and tooltips give the theme's icons and switches (furo writes
+them in English; docs/_templates passes them through sphinx.po) are Chinese
+too.
 
 It fails until the translators have translated every page.
 """
@@ -78,6 +81,55 @@ class Prose(HTMLParser):
             self.open_blocks[-1].append(data)
 
 
+class Labels(HTMLParser):
+    """The texts a screen reader announces for the page's controls and icons:
+    every aria-label, and every <title> inside an <svg> (the icons' names,
+    also shown as tooltips)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.svg = 0
+        self.in_title = False
+        self.labels = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("aria-label") is not None:
+            self.labels.append(attrs["aria-label"])
+        if tag == "svg":
+            self.svg += 1
+        elif tag == "title" and self.svg:
+            self.in_title = True
+            self.labels.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.svg:
+            self.svg -= 1
+        elif tag == "title":
+            self.in_title = False
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.labels[-1] += data
+
+
+def furo_english_labels():
+    """The English labels furo hard-codes: <title> and aria-label texts in its
+    templates, and the "Toggle navigation of <page>" prefix that its Python
+    code gives each switch of the navigation tree."""
+    import furo
+
+    package = Path(furo.__file__).parent
+    found = set()
+    for template in (package / "theme").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        found.update(re.findall(r"<title>([^<{]+)</title>", text))
+        found.update(re.findall(r'aria-label="([^"{]+)"', text))
+    navigation = (package / "navigation.py").read_text(encoding="utf-8")
+    found.update(p.strip() for p in re.findall(r'accessible_name = f"([^"{]+)\{', navigation))
+    return found
+
+
 def pages():
     return sorted(
         p.relative_to(DOCS).with_suffix("").as_posix()
@@ -124,3 +176,20 @@ def test_prose_is_chinese(site, page):
         f"{page}: {share:.0%} of the prose is Chinese (at least {MIN_SHARE:.0%} wanted); "
         f"{len(english)} blocks are still English:\n{report}"
     )
+
+
+def test_icon_titles_and_aria_labels_are_chinese(site):
+    english = furo_english_labels()
+    # What furo 2025.12.19 hard-codes; a furo that renames them must not
+    # leave this test checking nothing.
+    assert {"Menu", "Toggle site navigation sidebar", "Toggle navigation of"} <= english, english
+    wrong = []
+    for path in sorted(site.rglob("*.html")):
+        parser = Labels()
+        parser.feed(path.read_text(encoding="utf-8"))
+        assert parser.labels, f"{path.relative_to(site)}: no icon title or aria-label found"
+        for label in parser.labels:
+            left = [phrase for phrase in english if phrase in label]
+            if left or not CJK.search(label):
+                wrong.append(f"{path.relative_to(site)}: {label!r}")
+    assert not wrong, "icon titles and aria-labels left in English:\n" + "\n".join(sorted(set(wrong)))
