@@ -274,10 +274,17 @@ def test_chinese_search_page_does_not_hang(reader, site):
 
 def copy_each_block(page, kind):
     """Click the copy button of every ``highlight-<kind>`` block on the page;
-    yield (what the page shows, what the clipboard holds) for each."""
+    yield (what the page shows, what the clipboard holds) for each.
+
+    A block in a tab that is not selected is hidden: open its tab first, as a
+    reader does (sphinx-design puts each tab's label right before its content)."""
     blocks = page.locator(f"div.highlight-{kind}")
     for i in range(blocks.count()):
         block = blocks.nth(i)
+        tab = block.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), "
+                            "' sd-tab-content ')][1]/preceding-sibling::label[1]")
+        if tab.count():
+            tab.click()
         block.scroll_into_view_if_needed()
         block.hover()
         page.evaluate("navigator.clipboard.writeText('')")
@@ -305,6 +312,25 @@ def test_copy_buttons_copy_console_commands_without_prompts_or_output(reader, si
                 assert " ".join(line.split()) in documented, f"{path}: {line!r} is not a command"
             copied_any = True
     assert copied_any, "no console block on any page"
+    watch.assert_clean()
+
+
+def test_server_tabs_show_one_server_and_remember_the_one_picked(reader, site):
+    """servers/index shows the same step per server in tabs synced by server."""
+    page, watch = reader()
+    page.goto(f"{site}/en/servers/index.html")
+    tabs = page.locator(".sd-tab-set").first
+    shown = tabs.locator("div.highlight-console:visible")
+
+    def visible_command():
+        assert shown.count() == 1
+        return shown.inner_text()
+
+    assert "$ uvicorn mysite.asgi:application" in visible_command()  # the first tab
+    tabs.locator("label.sd-tab-label", has_text="Granian").click()
+    assert "$ granian mysite.asgi:application" in visible_command()
+    page.reload()  # the pick is kept for the next page a reader opens
+    assert "$ granian mysite.asgi:application" in visible_command()
     watch.assert_clean()
 
 
