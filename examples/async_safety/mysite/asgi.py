@@ -1,4 +1,4 @@
-"""ASGI entry point, as `django-admin startproject` generates it."""
+"""ASGI entry point: the same code as `django-admin startproject` generates."""
 
 import os
 
