@@ -25,6 +25,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import cpu_model  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ["en", "zh_CN"]
 EDITED_PAGE = "docs/overview.md"
@@ -92,7 +95,7 @@ def main() -> int:
                      if not any(part.startswith("_") for part in p.relative_to(work).parts)])
 
     steps = ["cold", "no-op", "edit"]
-    cpu = _cpu_model()
+    cpu = cpu_model()
     print(f"Build times of {pages} pages, one run each, on {cpu} ({os.cpu_count()} cores), "
           f"Python {platform.python_version()}, Sphinx {version('sphinx')}, "
           f"myst-parser {version('myst-parser')}")
@@ -109,16 +112,6 @@ def main() -> int:
         ratios = [results[lang]["times"][s] / results["bare"]["times"][s] for s in steps]
         print(f"  {lang + ' / bare':<40}" + "".join(f"{r:>8.2f}x" for r in ratios))
     return 0
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

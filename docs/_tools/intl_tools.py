@@ -26,6 +26,10 @@ from pathlib import Path
 
 import polib
 
+# The site's translation notice and this table count the same way.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+from translation_notice import tally  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 79
 THEME_DOMAIN = "sphinx"
@@ -155,16 +159,8 @@ def counts(po_path: Path, pot_path: Path | None) -> tuple[int, int, int, int]:
         msgids = [e.msgid for e in polib.pofile(str(pot_path)) if not e.obsolete]
     else:
         msgids = list(entries)
-    translated = fuzzy = 0
-    for msgid in msgids:
-        entry = entries.get(msgid)
-        if entry is None or not entry.msgstr.strip():
-            continue
-        if entry.fuzzy:
-            fuzzy += 1
-        else:
-            translated += 1
-    return len(msgids), translated, fuzzy, len(msgids) - translated - fuzzy
+    total, translated, fuzzy = tally(entries, msgids)
+    return total, translated, fuzzy, total - translated - fuzzy
 
 
 def stats(po_dir: Path, pot_dir: Path) -> int:
