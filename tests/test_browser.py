@@ -328,9 +328,9 @@ def test_server_tabs_show_one_server_and_remember_the_one_picked(reader, site):
 
     assert "$ uvicorn mysite.asgi:application" in visible_command()  # the first tab
     tabs.locator("label.sd-tab-label", has_text="Granian").click()
-    assert "$ granian mysite.asgi:application" in visible_command()
+    assert "$ granian mysite.asgi_granian:application" in visible_command()
     page.reload()  # the pick is kept for the next page a reader opens
-    assert "$ granian mysite.asgi:application" in visible_command()
+    assert "$ granian mysite.asgi_granian:application" in visible_command()
     watch.assert_clean()
 
 

@@ -6,6 +6,8 @@ The benchmark half of the page is checked by tests/test_bench.py.
 """
 
 import importlib.util
+import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,8 @@ from server import Server
 BIN = Path(sys.executable).parent
 SERVERS_EXAMPLE = Example.named("servers").path
 APP = "mysite.asgi:application"
+# The servers example reads its secret key from the environment.
+SECRET = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
 
 
 def help_text(program: str) -> str:
@@ -50,7 +54,7 @@ NO_H2C = {
 
 @pytest.mark.parametrize("name", SPEAK_H2C)
 def test_server_answers_http2_over_plain_tcp(name):
-    with Server(SPEAK_H2C[name], cwd=SERVERS_EXAMPLE) as server:
+    with Server(SPEAK_H2C[name], cwd=SERVERS_EXAMPLE, env=SECRET) as server:
         response = get_over_cleartext_http2(server.url)
     assert response.http_version == "HTTP/2"
     # The example's view prints the HTTP version the server put in the scope.
@@ -59,7 +63,7 @@ def test_server_answers_http2_over_plain_tcp(name):
 
 @pytest.mark.parametrize("name", NO_H2C)
 def test_server_does_not_answer_http2_over_plain_tcp(name):
-    with Server(NO_H2C[name], cwd=SERVERS_EXAMPLE) as server:
+    with Server(NO_H2C[name], cwd=SERVERS_EXAMPLE, env=SECRET) as server:
         with pytest.raises(httpx.RemoteProtocolError):
             get_over_cleartext_http2(server.url)
         http1 = httpx.get(server.url + "/")
@@ -73,7 +77,8 @@ def test_server_does_not_answer_http2_over_plain_tcp(name):
 def test_uvicorn_http2_needs_the_zttp_package():
     assert importlib.util.find_spec("zttp") is None
     done = subprocess.run([str(BIN / "uvicorn"), "--http2", APP, "--port", "1"],
-                          cwd=SERVERS_EXAMPLE, capture_output=True, text=True, timeout=60)
+                          cwd=SERVERS_EXAMPLE, env={**os.environ, **SECRET},
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "HTTP/2 requires the `zttp` HTTP protocol" in done.stderr
     assert "--http [auto|h11|httptools|zttp]" in help_text("uvicorn")
@@ -106,7 +111,7 @@ def test_websocket_and_protocol_options(program, option):
 
 
 def test_django_answers_http_only(example):
-    done = example("servers").python("""
+    done = example("servers", **SECRET).python("""
         import asyncio
         from mysite.asgi import django_application
 

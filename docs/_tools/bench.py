@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -58,7 +59,7 @@ QUIET_WAIT = 120    # than this, but no longer than this many seconds
 # name, page, start of the page's command, distributions whose versions are shown
 SERVERS = [
     ("Uvicorn", "servers/uvicorn", "uvicorn ", ["uvicorn"]),
-    ("Gunicorn with Uvicorn workers", "servers/uvicorn", "gunicorn ",
+    ("Gunicorn with Uvicorn workers", "servers/uvicorn", "gunicorn mysite.asgi:application ",
      ["gunicorn", "uvicorn-worker"]),
     ("Hypercorn", "servers/hypercorn", "hypercorn ", ["hypercorn"]),
     ("Daphne", "servers/daphne", "daphne ", ["daphne"]),
@@ -121,7 +122,9 @@ def measure(name: str, page: str, startswith: str) -> dict:
     shown = page_command(page, startswith)
     argv = shlex.split(shown.with_port(port))
     print(f"bench: {name}: {' '.join(argv)}", flush=True)
-    server = Server(argv, cwd=EXAMPLE, port=port, ready_path=PATH).__enter__()
+    # The example reads its secret key from the environment.
+    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    server = Server(argv, cwd=EXAMPLE, env=env, port=port, ready_path=PATH).__enter__()
     try:
         answer = httpx.get(server.url + PATH)
         if answer.status_code != 200 or not answer.text.startswith(EXPECTED):

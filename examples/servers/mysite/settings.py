@@ -1,18 +1,28 @@
 """Settings for serving the example with a real ASGI server.
 
-Production-like: DEBUG is off, only the hosts the tests use are allowed,
-and WhiteNoise serves the files that `collectstatic` gathered.
+Set up as in production: DEBUG is off, the secret key comes from the
+environment, only the hosts the tests use are allowed, and the security
+settings pass `python manage.py check --deploy`. In production the server
+listens on the loopback address behind nginx, which terminates TLS; see
+examples/servers/deploy/nginx.conf and the page "Behind a reverse proxy".
 """
 
 import os
 import warnings
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Read the key from the environment in a real deployment; the fallback only
-# keeps the example runnable.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "servers-example-key-not-secret")
+# No fallback: a server started without the key stops with this message
+# instead of running with a key that anyone can read in the repository.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "The DJANGO_SECRET_KEY environment variable is not set; "
+        "mysite.settings reads the secret key from it."
+    )
 
 DEBUG = False
 
@@ -26,6 +36,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "mysite.urls"
@@ -39,11 +51,44 @@ DATABASES = {}
 TIME_ZONE = "UTC"
 USE_TZ = True
 
+# Behind the proxy ---------------------------------------------------------
+# nginx terminates TLS and talks plain HTTP to the server. It sets
+# X-Forwarded-Proto to the scheme the client used, replacing whatever the
+# client sent, so Django may trust it: request.is_secure() is then true for
+# requests that came over HTTPS, whichever server runs Django.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx passes on the Host header the client sent; Django checks it against
+# ALLOWED_HOSTS. X-Forwarded-Host is not trusted (False is the default).
+USE_X_FORWARDED_HOST = False
+# nginx redirects plain HTTP to HTTPS before a request reaches Django, so
+# Django's own redirect is left off and its deployment check silenced: the
+# server stays usable on the loopback address for health checks.
+SECURE_SSL_REDIRECT = False
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = True
+# Only needed for origins other than the site's own (another subdomain, or a
+# proxy that changes the Host header): the CSRF check accepts a POST whose
+# Origin is this scheme and host.
+CSRF_TRUSTED_ORIGINS = []
+
 # Static files: `python manage.py collectstatic` copies everything found in
-# STATICFILES_DIRS into STATIC_ROOT, and WhiteNoise serves STATIC_ROOT.
+# STATICFILES_DIRS into STATIC_ROOT, with a copy under a hashed name
+# (site.css -> site.<hash>.css) that {% static %} links to. A hashed name
+# changes with the content, so nginx, or WhiteNoise without a proxy, can let
+# browsers cache it for a year.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "mysite" / "static"]
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+    },
+}
 
 # WhiteNoise 6.12 answers with a FileResponse whose iterator is synchronous.
 # Under ASGI, Django reads such a file into memory in a worker thread and

@@ -5,5 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.index),
     path("client/", views.client),
+    path("form/", views.form),
     path("slow/", views.slow),
 ]

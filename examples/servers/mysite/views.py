@@ -1,6 +1,9 @@
 import asyncio
 
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 
 def index(request):
@@ -13,11 +16,26 @@ def index(request):
 
 
 def client(request):
-    # Who Django thinks the client is. A server that trusts proxy headers
-    # takes these from X-Forwarded-For and X-Forwarded-Proto.
+    # Who Django thinks the client is, which scheme it used and which host it
+    # asked for: what a proxy in front of the server can change. Over a Unix
+    # socket the server may know no client address at all.
     return HttpResponse(
-        f"{request.META['REMOTE_ADDR']} {request.scheme}\n", content_type="text/plain"
+        f"{request.META.get('REMOTE_ADDR', '-')} {request.scheme} {request.get_host()}\n",
+        content_type="text/plain",
     )
+
+
+def form(request):
+    # A form that POSTs back to itself, with the CSRF token, and a stylesheet
+    # linked under its hashed name.
+    if request.method == "POST":
+        return HttpResponse(f"Thanks, {request.POST['name']}\n", content_type="text/plain")
+    return HttpResponse(format_html(
+        '<!doctype html><link rel="stylesheet" href="{}">'
+        '<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input name="name"><button>Send</button></form>\n',
+        static("site.css"), get_token(request),
+    ))
 
 
 async def slow(request):

@@ -30,6 +30,11 @@ ALLOWED_HOSTS = [host.strip() for host in environ('DJANGO_ALLOWED_HOSTS').split(
 # and allows the domain onto the browsers' preload list. Browsers remember
 # it, so it is hard to undo: try a small SECURE_HSTS_SECONDS first.
 SECURE_SSL_REDIRECT = True
+# Behind a proxy that ends TLS, every request reaches Django over plain HTTP.
+# The proxy says which scheme the client used in X-Forwarded-Proto, replacing
+# any such header from the client; without this line, the redirect above
+# would send every HTTPS request back to itself.
+SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
