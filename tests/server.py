@@ -4,10 +4,12 @@
                 cwd=example.path) as server:
         httpx.get(server.url + "/hello/")
 
-``{port}`` in the command is replaced by a free port. The server's output
+``{port}`` in the command is replaced by a free port (``uds=PATH`` waits for a
+server on that Unix socket instead). The server's output
 goes to a log file; ``server.log`` reads it. If the server never answers,
 the error shows that log. Leaving the block sends SIGTERM and records the
-exit code in ``server.returncode``.
+exit code in ``server.returncode``; if the block fails, the server's log is
+printed, and pytest shows it with the failure.
 """
 
 import os
@@ -35,8 +37,9 @@ class ServerDidNotStart(AssertionError):
 
 
 class Server:
-    def __init__(self, argv, cwd, env=None, port=None, ready_path="/", timeout=30):
+    def __init__(self, argv, cwd, env=None, port=None, ready_path="/", timeout=30, uds=None):
         self.port = port or free_port()
+        self.uds = uds  # a Unix socket the server listens on instead of the port
         self.argv = [a.replace("{port}", str(self.port)) for a in argv]
         if not os.path.isabs(self.argv[0]) and (BIN / self.argv[0]).exists():
             self.argv[0] = str(BIN / self.argv[0])
@@ -66,7 +69,9 @@ class Server:
                 raise ServerDidNotStart(
                     f"{' '.join(self.argv)} exited with {self.process.returncode}:\n{self.log}")
             try:
-                httpx.get(self.url + self.ready_path, timeout=1)
+                transport = httpx.HTTPTransport(uds=str(self.uds)) if self.uds else None
+                with httpx.Client(transport=transport, timeout=1) as client:
+                    client.get(self.url + self.ready_path)
                 return self
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -86,10 +91,12 @@ class Server:
         self.returncode = self.process.returncode
         return self.returncode
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         try:
             self.stop()
         finally:
+            if exc_type is not None:
+                print(f"--- log of {' '.join(self.argv)} ---\n{self.log}")
             # Children that outlived their parent (worker processes) go too.
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -12,6 +12,7 @@ none of the lifespan messages the pages promise to keep out.
 
 import os
 import re
+import secrets
 import shlex
 import signal
 import socket
@@ -37,8 +38,13 @@ DOCS = ROOT / "docs"
 INDEX = "servers/index"
 COLLECTSTATIC = "python manage.py collectstatic"
 
+# The example's settings read the secret key from the environment.
+SECRET_KEY = secrets.token_urlsafe(50)
+
 APP = "mysite.asgi:application"
 STARTPROJECT_APP = "mysite.asgi:django_application"
+# Hypercorn and Granian run the same application wrapped for forwarded headers.
+APPS = re.compile(r"mysite\.asgi(_hypercorn|_granian)?:application")
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 # What the servers log when Django rejects the lifespan scope.
@@ -53,7 +59,7 @@ OTHER_NOISE = ["Traceback", "StreamingHttpResponse must consume", "No directory 
 # (page, start of the command) for every server command the pages show.
 SERVERS = [
     ("servers/uvicorn", "uvicorn "),
-    ("servers/uvicorn", "gunicorn "),
+    ("servers/uvicorn", "gunicorn mysite.asgi:application "),
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
     ("servers/granian", "granian "),
@@ -66,7 +72,7 @@ class Expected:
     workers: int                # worker processes the command starts
     ready: str                  # logged once per worker when it serves
     worker_pid: str | None      # regex for a worker's pid in the log
-    forwarded: str              # /client/ for a proxied request from 127.0.0.1
+    forwarded: str              # /client/ (address, scheme) for FORWARDED from 127.0.0.1
     finishes_running: bool | None  # a request running at SIGTERM gets its answer
                                    # (None: a matter of timing, nothing promised)
     exit_code: int
@@ -87,7 +93,7 @@ EXPECTED = {
         lifespan_log=UVICORN_LIFESPAN,
         lifespan_switch=("--host", "--lifespan off --host", "Started server process"),
         port_in_use=(3, "[Errno 98] Address already in use")),
-    "gunicorn ": Expected(
+    "gunicorn mysite.asgi:application ": Expected(
         workers=2, ready="Application startup complete.",
         worker_pid=r"Booting worker with pid: (\d+)",
         forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
@@ -96,7 +102,7 @@ EXPECTED = {
     "hypercorn ": Expected(
         workers=2, ready="Running on http://127.0.0.1:",
         worker_pid=r"\[(\d+)\] \[INFO\] Running on",
-        forwarded="127.0.0.1 http", finishes_running=False, exit_code=0,
+        forwarded="203.0.113.7 https", finishes_running=False, exit_code=0,
         lifespan_log=HYPERCORN_LIFESPAN,
         port_in_use=(1, "OSError: [Errno 98] Address already in use"),
         # "Running on" of each worker, and the access log.
@@ -111,7 +117,7 @@ EXPECTED = {
     "granian ": Expected(
         workers=2, ready="Started worker-",
         worker_pid=r"Spawning worker-\d+ with PID: (\d+)",
-        forwarded="127.0.0.1 http", finishes_running=True, exit_code=0,
+        forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
         stop_log=["Shutting down granian", "Granian shutdown completed, see ya!"],
         lifespan_log=GRANIAN_LIFESPAN,
         lifespan_switch=("--interface asgi ", "--interface asginl ", "Started worker-"),
@@ -166,24 +172,30 @@ def wait_until(condition, timeout: float, what: str, log=lambda: ""):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """Run the page's collectstatic into a temporary STATIC_ROOT."""
-    root = tmp_path_factory.mktemp("static_root")
+def collectstatic(root: Path) -> None:
+    """Run the page's collectstatic into ``root``, as STATIC_ROOT."""
     argv = shlex.split(command(INDEX, COLLECTSTATIC).text)
     assert argv[0] == "python"
     done = subprocess.run([sys.executable, *argv[1:]], cwd=EXAMPLE,
-                          env=server_env(root), capture_output=True, text=True, timeout=60)
+                          env={**os.environ, **server_env(root)},
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "1 static file copied" in done.stdout
+    assert "1 static file copied" in done.stdout and "1 post-processed" in done.stdout
     assert (root / "site.css").read_bytes() == (EXAMPLE / "mysite/static/site.css").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """A temporary STATIC_ROOT that the page's collectstatic filled."""
+    root = tmp_path_factory.mktemp("static_root")
+    collectstatic(root)
     return root
 
 
 def server_env(static_root: Path) -> dict:
     # Gunicorn 27 keeps its control socket under $XDG_RUNTIME_DIR or $HOME:
     # give each run its own, so servers started at the same time do not share it.
-    return {"DJANGO_STATIC_ROOT": str(static_root),
+    return {"DJANGO_SECRET_KEY": SECRET_KEY, "DJANGO_STATIC_ROOT": str(static_root),
             "XDG_RUNTIME_DIR": str(static_root.parent), "HOME": str(static_root.parent)}
 
 
@@ -209,6 +221,41 @@ def test_collectstatic_output_stays_out_of_the_repository(static_root):
                              cwd=ROOT)
     assert ignored.returncode == 0
     assert "DJANGO_STATIC_ROOT" in (EXAMPLE / "mysite/settings.py").read_text()
+
+
+# The example's settings with DEBUG on and WhiteNoise left out.
+DEBUG_SETTINGS = """
+from mysite.settings import *  # noqa: F403
+from mysite.settings import MIDDLEWARE
+
+DEBUG = True
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]
+"""
+
+
+def test_under_asgi_django_serves_no_static_files_even_with_debug_on(tmp_path, static_root):
+    """The overview: DEBUG does not make Django's ASGI handler serve static files."""
+    (tmp_path / "debug_settings.py").write_text(DEBUG_SETTINGS)
+    env = {**server_env(static_root), "DJANGO_SETTINGS_MODULE": "debug_settings",
+           "PYTHONPATH": str(tmp_path)}
+    assert env["DJANGO_SECRET_KEY"]
+    with Server(["uvicorn", STARTPROJECT_APP, "--host", "127.0.0.1", "--port", "{port}"],
+                cwd=EXAMPLE, env=env) as server:
+        css = httpx.get(server.url + "/static/site.css")
+    assert css.status_code == 404
+    # Django's own 404 page for DEBUG on: Django answered, and found no view.
+    assert "Using the URLconf defined in <code>mysite.urls</code>" in css.text
+    # The same settings under runserver: staticfiles serves the file.
+    port = free_port()
+    with Server(["python", "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=EXAMPLE, env=env, port=port) as server:
+        css = httpx.get(server.url + "/static/site.css")
+    assert css.status_code == 200
+    assert css.content == (EXAMPLE / "mysite/static/site.css").read_bytes()
+    text = page_text(INDEX)
+    assert "With `DEBUG` off, Django no longer serves static files." not in text
+    assert ("Under an ASGI server, Django does not serve static files on its own, "
+            "even with `DEBUG` on") in text
 
 
 def test_index_links_every_server_page():
@@ -243,7 +290,7 @@ def stop_during_slow_request(server) -> dict:
 def test_documented_command_serves_the_example(page, startswith, static_root):
     expected = EXPECTED[startswith]
     argv = argv_for(page, startswith, port := free_port())
-    assert APP in argv and "127.0.0.1" in " ".join(argv)
+    assert any(APPS.fullmatch(a) for a in argv) and "127.0.0.1" in " ".join(argv)
     with started(argv, port, static_root, expected) as server:
         home = httpx.get(server.url + "/")
         assert home.status_code == 200
@@ -261,7 +308,7 @@ def test_documented_command_serves_the_example(page, startswith, static_root):
         assert missing.headers["x-served-by"] == "asgi"
 
         client = httpx.get(server.url + "/client/", headers=FORWARDED)
-        assert client.text == expected.forwarded + "\n"
+        assert client.text == f"{expected.forwarded} 127.0.0.1:{port}\n"
 
         workers = ([int(p) for p in re.findall(expected.worker_pid, server.log)]
                    if expected.worker_pid else [server.process.pid])
@@ -308,6 +355,39 @@ def test_uvicorn_logs_the_lifespan_answer_of_each_worker(static_root):
     assert log.count("Application shutdown complete.") == expected.workers
 
 
+def line_numbers(log: str, text: str) -> list[int]:
+    """The numbers of the log lines that end with ``text``."""
+    return [n for n, line in enumerate(log.splitlines()) if line.endswith(text)]
+
+
+def test_uvicorn_logs_its_start_up_lines_around_the_lifespan_message(static_root):
+    """The page: with startproject's asgi.py each worker logs both start-up lines,
+    the lifespan message between them, and nothing about lifespan at shut-down."""
+    expected = EXPECTED["uvicorn "]
+    port = free_port()
+    argv = [STARTPROJECT_APP if a.startswith("mysite.asgi") and a.endswith(":application")
+            else a for a in argv_for("servers/uvicorn", "uvicorn ", port)]
+    assert STARTPROJECT_APP in argv
+    with started(argv, port, static_root, expected) as server:
+        assert httpx.get(server.url + "/").status_code == 200
+        server.stop()
+        log = server.log
+    waiting = line_numbers(log, "Waiting for application startup.")
+    unsupported = line_numbers(log, UVICORN_LIFESPAN)
+    complete = line_numbers(log, "Application startup complete.")
+    assert len(waiting) == len(unsupported) == len(complete) == expected.workers, log
+    # The workers' lines interleave, but the n-th of each kind comes in this order.
+    assert all(w < u < c for w, u, c in zip(waiting, unsupported, complete)), log
+    assert "Waiting for application shutdown." not in log
+    assert "Application shutdown complete." not in log
+    text = page_text("servers/uvicorn")
+    assert "appears unsupported.` at INFO level instead" not in text
+    assert ("each worker still logs `Waiting for application startup.` and `Application "
+            "startup complete.`, and between the two `ASGI 'lifespan' protocol appears "
+            "unsupported.`, all at INFO level. At shut-down it logs nothing about "
+            "lifespan") in text
+
+
 def kill_first_worker(server, expected: Expected) -> int:
     pid = int(re.search(expected.worker_pid, server.log).group(1))
     os.kill(pid, signal.SIGKILL)
@@ -315,8 +395,8 @@ def kill_first_worker(server, expected: Expected) -> int:
 
 
 def test_gunicorn_replaces_a_worker_that_dies(static_root):
-    expected = EXPECTED["gunicorn "]
-    argv = argv_for("servers/uvicorn", "gunicorn ", port := free_port())
+    expected = EXPECTED["gunicorn mysite.asgi:application "]
+    argv = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ", port := free_port())
     with started(argv, port, static_root, expected) as server:
         dead = kill_first_worker(server, expected)
         wait_until(lambda: len(re.findall(expected.worker_pid, server.log)) == 3, 15,
@@ -334,8 +414,8 @@ def test_gunicorn_replaces_a_worker_that_dies(static_root):
 
 def test_old_uvicorn_workers_path_still_runs_and_gunicorn_does_not_warn(static_root):
     """The page: uvicorn.workers is deprecated, but the warning is not in Gunicorn's log."""
-    expected = EXPECTED["gunicorn "]
-    shown = command("servers/uvicorn", "gunicorn ").with_port(port := free_port())
+    expected = EXPECTED["gunicorn mysite.asgi:application "]
+    shown = command("servers/uvicorn", "gunicorn mysite.asgi:application ").with_port(port := free_port())
     argv = shlex.split(shown.replace("uvicorn_worker.UvicornWorker", "uvicorn.workers.UvicornWorker"))
     assert "uvicorn.workers.UvicornWorker" in argv
     with started(argv, port, static_root, expected) as server:
@@ -344,6 +424,47 @@ def test_old_uvicorn_workers_path_still_runs_and_gunicorn_does_not_warn(static_r
         log = server.log
     assert "Using worker: uvicorn.workers.UvicornWorker" in log
     assert "deprecated" not in log
+
+
+def gunicorn_settings(argv: list[str], static_root: Path, **env: str) -> dict:
+    """Gunicorn's resolved settings for ``argv``, from ``--print-config``.
+
+    Gunicorn prints them and exits after loading the application: it binds
+    nothing and starts no worker.
+    """
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("DJANGO_SETTINGS_MODULE", "PORT", "WEB_CONCURRENCY")}
+    environ.update(server_env(static_root), **env)
+    done = subprocess.run([str(Path(sys.executable).parent / argv[0]), *argv[1:],
+                           "--print-config"], cwd=EXAMPLE, env=environ,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return dict(re.findall(r"^(\w+) += (.*)$", done.stdout, re.M))
+
+
+def test_gunicorn_takes_its_defaults_from_web_concurrency_and_port(static_root):
+    """The page: without the flags, $WEB_CONCURRENCY and $PORT decide."""
+    shown = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ", 8000)
+    bare = list(shown)
+    for flag in ("--workers", "--bind"):
+        i = bare.index(flag)
+        del bare[i:i + 2]
+    platform = {"WEB_CONCURRENCY": "3", "PORT": "8123"}
+
+    def workers_and_bind(argv, **env):
+        settings = gunicorn_settings(argv, static_root, **env)
+        return settings["workers"], settings["bind"]
+
+    assert workers_and_bind(bare) == ("1", "['127.0.0.1:8000']")
+    assert workers_and_bind(bare, **platform) == ("3", "['0.0.0.0:8123']")
+    # The page's flags win over both variables.
+    assert workers_and_bind(shown, **platform) == ("2", "['127.0.0.1:8000']")
+    text = page_text("servers/uvicorn")
+    assert "Gunicorn's default is 1." not in text
+    assert ("Without the flag, Gunicorn 27 reads `$WEB_CONCURRENCY`, and starts one worker "
+            "if that is not set either.") in text
+    assert ("Without the flag, Gunicorn 27 listens on `127.0.0.1:8000`, unless `$PORT` is "
+            "set: then it listens on `0.0.0.0:$PORT`") in text
 
 
 def test_granian_respawns_a_failed_worker(static_root):
@@ -387,6 +508,54 @@ def test_uvicorn_in_one_process_finishes_requests_then_dies_by_sigterm(static_ro
     assert "subprocess` a return code of -15" in page_text("servers/uvicorn")
 
 
+# Uvicorn's own command line, in a Python where neither WebSocket package
+# can be imported: what a plain `pip install uvicorn` gives you.
+WITHOUT_WEBSOCKET_PACKAGES = """
+import sys
+sys.modules["websockets"] = sys.modules["wsproto"] = None  # import fails
+sys.argv[0] = "uvicorn"
+from uvicorn.main import main
+main()
+"""
+UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+
+
+def test_plain_uvicorn_has_no_websocket_support(static_root):
+    """The page: websockets or wsproto is needed, and only the extra brings one."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+
+    requires = [Requirement(r) for r in importlib.metadata.requires("uvicorn")]
+
+    def installed_with(extra: str) -> set:
+        return {r.name for r in requires
+                if r.marker is None or r.marker.evaluate({"extra": extra})}
+
+    assert installed_with("") == {"click", "h11"}
+    assert "websockets" in installed_with("standard")
+    assert "wsproto" not in installed_with("standard")
+
+    argv = ["python", "-c", WITHOUT_WEBSOCKET_PACKAGES, APP,
+            "--host", "127.0.0.1", "--port", "{port}"]
+    with Server(argv, cwd=EXAMPLE, env=server_env(static_root)) as server:
+        response = httpx.get(server.url + "/", headers=UPGRADE)
+        server.stop()
+        log = server.log
+    # No switch to WebSocket: Django answered an ordinary HTTP request.
+    assert response.status_code == 200
+    assert "upgrade" not in response.headers
+    assert response.headers["x-served-by"] == "asgi"
+    assert "WARNING:  Unsupported upgrade request." in log
+    assert "WARNING:  No supported WebSocket library detected." in log
+    text = page_text("servers/uvicorn")
+    assert ("Without either, Uvicorn treats an upgrade request as an ordinary HTTP request, "
+            "so the application gets an `http` scope, and logs two WARNINGs: "
+            "`Unsupported upgrade request.` and `No supported WebSocket library "
+            "detected.`") in text
+
+
 # --------------------------------------------------------------------------
 # Lifespan with the asgi.py that startproject generates
 # --------------------------------------------------------------------------
@@ -396,7 +565,7 @@ def test_what_each_server_logs_for_startproject_asgi(page, startswith, static_ro
     """Each page says what the server logs for Django's own application."""
     expected = EXPECTED[startswith]
     port = free_port()
-    argv = [STARTPROJECT_APP if a == APP else a for a in argv_for(page, startswith, port)]
+    argv = [STARTPROJECT_APP if APPS.fullmatch(a) else a for a in argv_for(page, startswith, port)]
     with started(argv, port, static_root, expected) as server:
         assert httpx.get(server.url + "/").status_code == 200
         server.stop()
@@ -419,7 +588,7 @@ def test_the_switch_each_page_names_silences_lifespan(page, startswith, static_r
     shown = command(page, startswith).with_port(port := free_port())
     switch = new.replace("--host", "").strip()  # as the page writes it
     assert old in shown and f"`{switch}`" in page_text(page)
-    argv = shlex.split(shown.replace(old, new, 1).replace(APP, STARTPROJECT_APP))
+    argv = shlex.split(APPS.sub(STARTPROJECT_APP, shown.replace(old, new, 1)))
     # Without lifespan, Uvicorn logs no "Application startup complete.".
     with started(argv, port, static_root, replace(expected, ready=ready)) as server:
         assert httpx.get(server.url + "/").status_code == 200
@@ -427,6 +596,39 @@ def test_the_switch_each_page_names_silences_lifespan(page, startswith, static_r
         log = server.log
     for noise in LIFESPAN_NOISE + OTHER_NOISE:
         assert noise not in log, log
+
+
+NO_LIFESPAN_GUNICORN = "gunicorn mysite.asgi:django_application "
+NO_LIFESPAN_WORKER = "mysite.workers.NoLifespanUvicornWorker"
+
+
+def test_a_worker_class_with_lifespan_off_runs_startproject_asgi_quietly(static_root):
+    """The page's own worker class: Django's application, no lifespan in the log."""
+    port = free_port()
+    argv = shlex.split(command("servers/uvicorn", NO_LIFESPAN_GUNICORN).with_port(port))
+    plain = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ", port)
+    # The first Gunicorn command of the page, with startproject's application
+    # and the example's worker class.
+    assert argv == [STARTPROJECT_APP if a == plain[1] else
+                    NO_LIFESPAN_WORKER if a == "uvicorn_worker.UvicornWorker" else a
+                    for a in plain]
+    expected = replace(EXPECTED["gunicorn mysite.asgi:application "], ready="Started server process")
+    with started(argv, port, static_root, expected) as server:
+        home = httpx.get(server.url + "/")
+        assert home.status_code == 200
+        assert "x-served-by" not in home.headers  # Django's own application
+        assert server.stop() == 0
+        log = server.log
+    assert f"Using worker: {NO_LIFESPAN_WORKER}" in log
+    assert log.count("Started server process") == expected.workers
+    for line in [*LIFESPAN_NOISE, *OTHER_NOISE, "Waiting for application startup.",
+                 "Application startup complete."]:
+        assert line not in log, log
+    text = page_text("servers/uvicorn")
+    assert "has no setting to turn lifespan off" not in text
+    assert ("each worker logs `Started server process` and nothing about start-up, "
+            "as with `uvicorn --lifespan off`") in text
+    assert "the worker has no switch" not in page_text(INDEX)
 
 
 # --------------------------------------------------------------------------
@@ -466,8 +668,89 @@ def test_uvicorn_in_one_process_names_the_taken_address(static_root):
     assert message.format(port=8000) in page_text("servers/uvicorn")
 
 
+@pytest.mark.parametrize("rust_backtrace", [None, "1"])
+def test_granian_adds_its_rust_stack_trace_only_with_rust_backtrace(
+        rust_backtrace, static_root, monkeypatch):
+    error = "RuntimeError: Address already in use (os error 98)"
+    monkeypatch.delenv("RUST_LIB_BACKTRACE", raising=False)
+    if rust_backtrace is None:
+        monkeypatch.delenv("RUST_BACKTRACE", raising=False)
+    else:
+        monkeypatch.setenv("RUST_BACKTRACE", rust_backtrace)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_until_exit(argv_for("servers/granian", "granian ", port), static_root)
+    assert done.returncode == 1, done.stdout
+    lines = done.stdout.splitlines()
+    after = lines[lines.index(error) + 1:]
+    if rust_backtrace is None:
+        assert after == [], done.stdout  # the Python traceback ends the output
+    else:
+        assert "Stack backtrace:" in after, done.stdout
+    text = page_text("servers/granian")
+    assert "followed by a stack trace of its Rust code." not in text
+    assert ("With `RUST_BACKTRACE` set, to anything but `0`, a stack trace of Granian's "
+            "Rust code follows it.") in text
+
+
 def run_until_exit(argv, static_root) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(server_env(static_root), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
     return subprocess.run(argv, cwd=EXAMPLE, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=30)
+
+
+# --------------------------------------------------------------------------
+# The secret key comes from the environment
+# --------------------------------------------------------------------------
+
+SECRET_MISSING = ("ImproperlyConfigured: The DJANGO_SECRET_KEY environment variable is not "
+                  "set; mysite.settings reads the secret key from it.")
+
+
+def test_the_pages_export_then_check_deploy_passes(static_root):
+    export = command(INDEX, "export DJANGO_SECRET_KEY=").text
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
+               DJANGO_STATIC_ROOT=str(static_root))
+    done = subprocess.run(["bash", "-euc", f"{export}\npython manage.py check --deploy"],
+                          cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "System check identified no issues (1 silenced).\n"
+    assert done.stderr == ""
+
+
+def test_without_the_secret_key_manage_py_stops(static_root):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_STATIC_ROOT"] = str(static_root)
+    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=EXAMPLE, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 1
+    assert check.stderr.strip().splitlines()[-1] == f"django.core.exceptions.{SECRET_MISSING}"
+    assert SECRET_MISSING in page_text(INDEX)
+
+
+@pytest.mark.parametrize("page, startswith", SERVERS)
+def test_without_the_secret_key_every_server_logs_why(page, startswith, static_root, tmp_path):
+    """Some servers exit, others retry their workers: each logs the cause."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
+               DJANGO_STATIC_ROOT=str(static_root), HOME=str(tmp_path),
+               XDG_RUNTIME_DIR=str(tmp_path))
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(argv_for(page, startswith, free_port()), cwd=EXAMPLE,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        wait_until(lambda: SECRET_MISSING in log.read_text() or process.poll() is not None,
+                   30, "the server to log the missing key", log.read_text)
+        assert SECRET_MISSING in log.read_text()
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
