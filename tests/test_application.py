@@ -153,3 +153,58 @@ def test_uvicorn_needs_module_colon_attribute():
     assert done.returncode != 0
     assert 'Import string "mysite.asgi" must be in format "<module>:<attribute>".' in (
         done.stdout + done.stderr)
+
+
+COUNTING_APP = '''
+import json
+
+calls = []  # the scope type of every call, in order
+
+
+async def app(scope, receive, send):
+    calls.append(scope["type"])
+    call = len(calls)
+    if scope["type"] == "http":
+        body = json.dumps({"call": call, "port": scope["client"][1]}).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+    elif scope["type"] == "websocket":
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+            elif message["type"] == "websocket.receive":
+                await send({"type": "websocket.send", "text": json.dumps({"call": call})})
+            else:
+                return
+'''
+
+
+def test_a_server_calls_application_once_per_request_not_per_connection(tmp_path):
+    """The page: one call per HTTP request, one per WebSocket connection."""
+    (tmp_path / "counting.py").write_text(COUNTING_APP)
+    from websockets.sync.client import connect
+
+    with Server(["uvicorn", "counting:app", "--port", "{port}", "--lifespan", "off"],
+                cwd=tmp_path) as server:
+        # Two requests over one keep-alive connection: the same client port...
+        with httpx.Client(base_url=server.url) as client:
+            first, second = client.get("/").json(), client.get("/").json()
+        assert first["port"] == second["port"]
+        # ...and still two calls.
+        assert second["call"] == first["call"] + 1
+        # A WebSocket connection is one call, however many messages it carries.
+        with connect(server.url.replace("http", "ws") + "/") as websocket:
+            websocket.send("one")
+            one = json.loads(websocket.recv())
+            websocket.send("two")
+            two = json.loads(websocket.recv())
+        assert one["call"] == two["call"] == second["call"] + 1
+
+    page = " ".join((Path(__file__).resolve().parent.parent / "docs/application.md")
+                    .read_text().split())
+    assert "once per connection" not in page
+    assert ("A server calls it once for each HTTP request, even when several requests "
+            "share one keep-alive connection, and once for the whole of a WebSocket "
+            "connection.") in page
