@@ -20,3 +20,11 @@ from example import Example  # noqa: E402
 def example():
     """Return a factory: ``example("middleware")`` -> Example."""
     return Example.named
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, for fixtures that act on failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -10,7 +10,8 @@ upstream becomes ``upstream``, the certificate is one made for this run by
 trustme, and the static folder is ``static_root``. A small main
 configuration around it keeps everything nginx writes (pid, logs, temporary
 files) in a temporary folder. If the block fails, nginx's error log and the
-tail of its access log are printed, and pytest shows them with the failure.
+tail of its access log are printed (``show_logs()``), and pytest shows them
+with the failure.
 """
 
 import os
@@ -155,13 +156,17 @@ class Nginx:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
+    def show_logs(self):
+        """Print nginx's error log and the end of its access log."""
+        print(f"--- nginx error log ({self.dir}/error.log) ---\n{self.error_log}")
+        print("--- nginx access log, last lines ---\n"
+              + "\n".join(self.access_log.splitlines()[-20:]))
+
     def __exit__(self, exc_type, *exc):
         try:
             self.stop()
             if exc_type is not None:
-                print(f"--- nginx error log ({self.dir}/error.log) ---\n{self.error_log}")
-                print("--- nginx access log, last lines ---\n"
-                      + "\n".join(self.access_log.splitlines()[-20:]))
+                self.show_logs()
         finally:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -91,12 +91,15 @@ class Server:
         self.returncode = self.process.returncode
         return self.returncode
 
+    def show_logs(self):
+        print(f"--- log of {' '.join(self.argv)} ---\n{self.log}")
+
     def __exit__(self, exc_type, *exc):
         try:
             self.stop()
         finally:
             if exc_type is not None:
-                print(f"--- log of {' '.join(self.argv)} ---\n{self.log}")
+                self.show_logs()
             # Children that outlived their parent (worker processes) go too.
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -57,6 +57,17 @@ def proxied(request, readable_static_root):
         yield server, proxy
 
 
+@pytest.fixture(autouse=True)
+def logs_when_a_test_fails(request):
+    """The module-scoped nginx and server outlive a failing test: print their logs."""
+    yield
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and "proxied" in request.fixturenames:
+        server, proxy = request.getfixturevalue("proxied")
+        proxy.show_logs()
+        server.show_logs()
+
+
 def get(proxy, path, **kwargs):
     with proxy.client(local_address=CLIENT) as client:
         return client.get(proxy.https_url + path, **kwargs)
