@@ -5,6 +5,7 @@ plain TCP, or its absence) or read from the server's own --help and package.
 The benchmark half of the page is checked by tests/test_bench.py.
 """
 
+import importlib.metadata
 import importlib.util
 import os
 import secrets
@@ -147,3 +148,11 @@ def test_gunicorn_ships_its_own_asgi_worker():
     assert "--asgi-lifespan" in help_text("gunicorn")
     # The Uvicorn worker runs Uvicorn's own HTTP/1.1 protocol, without HTTP/2.
     assert UvicornWorker.CONFIG_KWARGS == {"loop": "auto", "http": "auto"}
+
+
+def test_uvicorn_websockets_need_a_package_that_a_plain_install_lacks():
+    plain = [r for r in importlib.metadata.requires("uvicorn") if "extra ==" not in r]
+    assert not any(r.startswith(("websockets", "wsproto")) for r in plain), plain
+    page = " ".join((Path(__file__).resolve().parent.parent / "docs/choosing-a-server.md")
+                    .read_text().split())
+    assert "| only with the `websockets` or `wsproto` package;" in page
