@@ -34,6 +34,9 @@ CLIENT = "127.0.0.2"
 FORGED = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Host": "evil.example",
           "X-Forwarded-Proto": "http", "X-Forwarded-Port": "1"}
 HSTS = "max-age=31536000; includeSubDomains; preload"
+# The common nginx line that appends the client's address to what it sent.
+APPEND = ("proxy_set_header X-Forwarded-For $remote_addr;",
+          "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +200,7 @@ def configuration_with(old: str, new: str) -> Path:
 def test_appending_to_x_forwarded_for_lets_a_client_choose_its_address_under_daphne(
         readable_static_root):
     """The common `$proxy_add_x_forwarded_for`: Daphne reads the client's entry."""
-    appended = configuration_with("proxy_set_header X-Forwarded-For $remote_addr;",
-                                  "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
+    appended = configuration_with(*APPEND)
     expected = EXPECTED["daphne "]
     argv = argv_for("servers/daphne", "daphne ", port := free_port())
     with started(argv, port, readable_static_root, expected), \
@@ -225,10 +227,12 @@ def test_nginx_host_without_the_port_fails_the_csrf_check(readable_static_root):
     assert posted.status_code == 403
 
 
-@pytest.mark.parametrize("allow, seen", [("127.0.0.1", "-"), ("'*'", CLIENT)])
+@pytest.mark.parametrize("allow, nginx_line, seen", [
+    ("127.0.0.1", None, "-"), ("'*'", None, CLIENT), ("'*'", APPEND, "6.6.6.6")])
 def test_uvicorn_on_a_unix_socket_trusts_forwarded_headers_only_from_star(
-        allow, seen, readable_static_root):
-    """Over a Unix socket Uvicorn knows no peer address: 127.0.0.1 matches nothing."""
+        allow, nginx_line, seen, readable_static_root):
+    """Over a Unix socket Uvicorn knows no peer address: 127.0.0.1 matches nothing,
+    and `*` takes the leftmost entry, so appending lets the client choose."""
     socket_dir = Path(tempfile.mkdtemp())
     socket_dir.chmod(0o755)
     uds = socket_dir / "mysite.sock"
@@ -236,9 +240,10 @@ def test_uvicorn_on_a_unix_socket_trusts_forwarded_headers_only_from_star(
     assert "--host 127.0.0.1 --port 8000" in shown
     argv = shlex.split(shown.replace("--host 127.0.0.1 --port 8000", f"--uds {uds}")
                        .replace("--forwarded-allow-ips 127.0.0.1", f"--forwarded-allow-ips {allow}"))
+    conf = configuration_with(*nginx_line) if nginx_line else SITE_CONF
     with Server(argv, cwd=EXAMPLE, env=server_env(readable_static_root), uds=uds), \
-            Nginx(SITE_CONF, f"unix:{uds}", readable_static_root) as proxy:
-        response = get(proxy, "/client/")
+            Nginx(conf, f"unix:{uds}", readable_static_root) as proxy:
+        response = get(proxy, "/client/", headers=FORGED)
     assert response.text == f"{seen} https localhost:{proxy.https_port}\n"
     assert "`--forwarded-allow-ips '*'`" in page_text(PAGE)
 
