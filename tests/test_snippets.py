@@ -123,3 +123,48 @@ def test_checker_reports_what_no_test_runs(tmp_path, monkeypatch):
     assert found[6].covered_by == "tests/test_demo.py:7"
     assert found[10].covered_by == "tests/test_demo.py:17"
     assert "uvloop" in found[5].covered_by or "httptools" in found[5].covered_by
+
+
+NESTED_PAGE = """\
+# Nested
+
+````{note}
+Inside a directive fenced with backticks:
+
+```console
+$ nested-tool run
+```
+````
+
+:::{tip}
+```console
+$ colon-tool run
+```
+:::
+"""
+
+NESTED_TEST = '''\
+from page_commands import command
+
+def test_nested():
+    command("index", "nested-tool run")
+    command("index", "colon-tool run")
+'''
+
+
+def test_a_console_block_inside_a_directive_can_be_declared(tmp_path, monkeypatch):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(NESTED_PAGE)
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser"]\nmyst_enable_extensions = ["colon_fence"]\n')
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_nested.py").write_text(NESTED_TEST)
+    monkeypatch.setattr(page_commands, "DOCS", tmp_path / "docs")
+
+    assert [(c.line, c.text) for c in page_commands.commands("index")] == [
+        (7, "nested-tool run"), (13, "colon-tool run")]
+    snippets.build_doctrees(tmp_path / "doctrees", tmp_path / "docs", tmp_path)
+    found = snippets.inventory(tmp_path / "doctrees", root=tmp_path,
+                               tests=snippets.read_tests(tmp_path / "tests"), pins={})
+    assert [(s.line, s.kind) for s in found] == [(7, "console"), (13, "console")], \
+        snippets.table(found)

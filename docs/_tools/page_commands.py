@@ -14,6 +14,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 DOCS = Path(__file__).resolve().parent.parent
+# Directives whose body is code or a list, not Markdown that could hold a fence.
+CODE_DIRECTIVES = {"{code-block}", "{code}", "{literalinclude}", "{doctest}", "{testcode}",
+                   "{testoutput}", "{testsetup}", "{testcleanup}", "{toctree}", "{image}"}
 
 
 @dataclass(frozen=True)
@@ -31,17 +34,31 @@ def commands(page: str) -> list[Command]:
     source = DOCS / f"{page}.md"
     if not source.exists():
         raise FileNotFoundError(f"no page {source}")
+    return _console_commands(page, source.read_text(), offset=0)
+
+
+def _console_commands(page: str, text: str, offset: int) -> list[Command]:
+    """The ``$ `` commands of every console fence in ``text``, whose first line
+    is line ``offset + 1`` of the page. A fence whose info string is a MyST
+    directive (```` ````{note} ```` and the like) holds Markdown: it is
+    searched too, so a console block inside a directive is found."""
     found = []
-    for token in MarkdownIt("commonmark").parse(source.read_text()):
-        if token.type != "fence" or token.info.strip() != "console":
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type != "fence":
             continue
-        first = token.map[0] + 2  # 1-based, after the opening fence
+        info = token.info.strip()
+        if info.startswith("{") and info.split("}")[0] + "}" not in CODE_DIRECTIVES:
+            found += _console_commands(page, token.content, offset + token.map[0] + 1)
+            continue
+        if info != "console":
+            continue
+        first = offset + token.map[0] + 2  # 1-based, after the opening fence
         pending, start = None, 0
-        for offset, raw in enumerate(token.content.splitlines()):
+        for line, raw in enumerate(token.content.splitlines(), start=first):
             if pending is not None:
                 pending += " " + raw.strip().removesuffix("\\").strip()
             elif raw.startswith("$ "):
-                pending, start = raw[2:].removesuffix("\\").strip(), first + offset
+                pending, start = raw[2:].removesuffix("\\").strip(), line
             else:
                 continue
             if not raw.rstrip().endswith("\\"):
