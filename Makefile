@@ -8,20 +8,25 @@ STAMP    := $(VENV)/.installed
 SPHINX   := $(BIN)/sphinx-build
 SPHINXOPTS ?= -W --keep-going -q
 LANGS    := en zh_CN
-BUILD    := _build
+BUILD    ?= _build
+# conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here.
+export DOCS_BUILD_DIR := $(abspath $(BUILD))
 SRC      := docs
-PAGES    := $(shell find $(SRC) -name '*.md' -not -path '*/_*' | sort)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench
+.PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench \
+  linkcheck
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# The virtual environment is rebuilt whenever requirements.txt is newer.
+# The virtual environment is made anew whenever requirements.txt is newer,
+# so that a requirement removed from the file is gone from .venv too.
 $(STAMP): requirements.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or newer (PYTHON=... to pick one)" >&2; exit 1; }
+	@rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -36,26 +41,26 @@ html-en html-zh_CN: html-%: $(STAMP)
 	$(SPHINX) -b html -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/html/$*
 
 # Each page's doctests run in a process of their own: Django configures its
-# settings once per process, and each page imports a different project.
-doctest: $(STAMP) ## Run every doctest block of every page
-	@set -e; for page in $(PAGES); do \
-	  $(SPHINX) -b doctest -c . -d $(BUILD)/doctrees/doctest $(SPHINXOPTS) \
-	    $(SRC) $(BUILD)/doctest/$$(echo $$page | sed 's|^$(SRC)/||; s|\.md$$||') $$page; \
-	done
-	@$(BIN)/python docs/_tools/doctest_summary.py $(BUILD)/doctest $(BUILD)/doctrees/doctest
+# settings once per process, and each page imports a different project. A
+# failing page does not stop the others; the summary says which failed.
+# DOCTEST_PAGES=docs/overview.md runs only the pages named.
+DOCTEST_PAGES ?=
+doctest: $(STAMP) ## Run every doctest block of every page, then print a per-page summary
+	@$(BIN)/python docs/_tools/doctest_pages.py $(BUILD) $(DOCTEST_PAGES)
 
 pytest: $(STAMP) ## Run the pytest suite only
 	$(BIN)/python -m pytest
 
-test: $(STAMP) ## Build both languages, run the doctests and the whole test suite
-	@$(MAKE) --no-print-directory html
+test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite
 	@$(MAKE) --no-print-directory site
 	@$(MAKE) --no-print-directory doctest
 	@$(MAKE) --no-print-directory pytest
-	@$(MAKE) --no-print-directory intl-check
 
 snippets: $(STAMP) ## Show which test proves each code block; fail on any unproven
 	@$(BIN)/python docs/_tools/snippets.py $(BUILD)/snippets/doctrees
+
+linkcheck: $(STAMP) ## Check the site's external links (needs the network; the Pages workflow runs it)
+	@$(BIN)/python docs/_tools/linkcheck.py $(BUILD)/linkcheck
 
 bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language against bare Sphinx+MyST
 	@$(BIN)/python docs/_tools/bench_build.py
@@ -69,11 +74,20 @@ bench: $(STAMP) ## Load-test each documented server (needs wrk); writes docs/_st
 PORT ?= 8000
 export SITE_DIR := $(abspath $(BUILD)/site)
 
-site: html ## Assemble the publishable site in _build/site/ (SITE_URL=... for its address)
+# Nothing reaches _build/site/ unless the catalogues pass intl-check and both
+# languages build without a warning. Both are written afresh (Sphinx keeps
+# its environment, so this is quick), so a removed page is gone from the
+# site and from every sidebar.
+site: $(STAMP) ## Check the catalogues, build both languages afresh, assemble _build/site/ (SITE_URL=...)
+	@$(MAKE) --no-print-directory intl-check || \
+	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
+	@rm -rf $(BUILD)/html/en $(BUILD)/html/zh_CN
+	@$(MAKE) --no-print-directory html || \
+	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
 	@$(BIN)/python docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site
 
-serve: site ## Serve _build/site on http://127.0.0.1:8000/ (PORT=... for another port)
-	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(BUILD)/site $(PORT)
+serve: site ## Serve _build/site on http://127.0.0.1:8000/, with its 404 pages (PORT=...)
+	@$(BIN)/python docs/_tools/serve_site.py $(BUILD)/site $(PORT)
 
 livehtml: $(STAMP) ## Serve the English site on 127.0.0.1:8000, rebuilt on each change (PORT=...)
 	$(BIN)/sphinx-autobuild -b html -c . -D language=en -d $(BUILD)/doctrees/livehtml \
@@ -102,5 +116,6 @@ intl-stats: gettext ## Per-page translation progress (translated, fuzzy, untrans
 intl-check: gettext ## Fail on zh_CN catalogues that are broken, stale, incomplete or badly typeset
 	@$(BIN)/python docs/_tools/intl_check.py --pot-dir $(GETTEXT) --glossary locale/$(INTL)/glossary.csv $(PODIR)
 
-clean: ## Remove the build output (keeps .venv)
+clean: ## Remove the build output (keeps .venv), and .mo files older versions left in locale/
 	rm -rf $(BUILD)
+	find locale -name '*.mo' -delete

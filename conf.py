@@ -14,6 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
+import build_catalogues  # noqa: E402  (docs/_ext)
+
 project = "Deploying Django with ASGI"
 author = "The Deploying Django with ASGI authors"
 copyright = "2026, " + author
@@ -28,15 +30,21 @@ extensions = [
     "language_links",  # docs/_ext: language switcher, hreflang, per-language URLs
     "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
     "translation_notice",  # docs/_ext: "not yet translated" notice, status page
+    "doctest_lines",  # docs/_ext: doctest failures at the right line of a Markdown page
 ]
 
 root_doc = "index"
 exclude_patterns = ["_build", "_ext", "_static", "_templates"]
 language = "en"
 
-# Translations: one catalogue per page, found through an absolute path so
-# that sphinx-build and sphinx-intl agree wherever they are started from.
-locale_dirs = [str(ROOT / "locale")]
+# Translations: one catalogue per page in locale/. The builds read a copy
+# under the build folder (docs/_ext/build_catalogues.py), where Sphinx also
+# writes the compiled .mo files: a build writes nothing outside _build/, and
+# a deleted catalogue is gone from the site too. The path is absolute, so
+# that it holds wherever sphinx-build is started from; sphinx-intl is given
+# `-d locale` by the Makefile.
+BUILD_DIR = Path(os.environ.get("DOCS_BUILD_DIR") or ROOT / "_build")
+locale_dirs = [str(build_catalogues.mirror(ROOT / "locale", BUILD_DIR / "locale"))]
 gettext_compact = False
 gettext_uuid = False
 gettext_location = True
@@ -86,6 +94,11 @@ copybutton_line_continuation_character = "\\"
 doctest_global_setup = """
 import os, sys
 """
+
+# `make linkcheck` (docs/_tools/linkcheck.py): the pages' links to a server
+# the reader started on their own machine are not for it to check.
+linkcheck_ignore = [r"https?://(127\.0\.0\.1|localhost)[:/]"]
+linkcheck_timeout = 15
 
 # The site's name in each language; module-level code only ever sees "en",
 # so the title is chosen once the language of the build is known.
