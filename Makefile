@@ -9,8 +9,10 @@ SPHINX   := $(BIN)/sphinx-build
 SPHINXOPTS ?= -W --keep-going -q
 LANGS    := en zh_CN
 BUILD    ?= _build
-# conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here.
+# conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here,
+# and Python its bytecode: nothing a target runs writes outside $(BUILD).
 export DOCS_BUILD_DIR := $(abspath $(BUILD))
+export PYTHONPYCACHEPREFIX := $(abspath $(BUILD))/pycache
 SRC      := docs
 
 .DEFAULT_GOAL := help
@@ -107,8 +109,9 @@ gettext: $(STAMP) ## Extract the English messages into _build/gettext/ (one .pot
 	@$(BIN)/python docs/_tools/intl_tools.py theme-pot $(GETTEXT)/sphinx.pot --language $(INTL)
 
 intl-update: gettext ## Merge new English messages into locale/zh_CN/LC_MESSAGES/*.po
+	@$(BIN)/python docs/_tools/intl_tools.py prepare $(PODIR) --compendium $(BUILD)/intl-compendium.po
 	$(BIN)/sphinx-intl update -p $(GETTEXT) -l $(INTL) -d locale -w 79 --no-obsolete
-	@$(BIN)/python docs/_tools/intl_tools.py wrap --pot-dir $(GETTEXT) $(PODIR)
+	@$(BIN)/python docs/_tools/intl_tools.py wrap --pot-dir $(GETTEXT) --compendium $(BUILD)/intl-compendium.po $(PODIR)
 
 intl-stats: gettext ## Per-page translation progress (translated, fuzzy, untranslated)
 	@$(BIN)/python docs/_tools/intl_tools.py stats --pot-dir $(GETTEXT) $(PODIR)

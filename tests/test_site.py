@@ -137,6 +137,13 @@ def test_builds_write_nothing_into_locale_and_a_deleted_catalogue_is_gone(ws):
     assert not list((ws / "locale").rglob("*.mo"))
 
 
+def test_make_site_leaves_no_bytecode_or_caches_in_the_sources(built):
+    left = [p.relative_to(built) for p in built.rglob("*")
+            if p.name in ("__pycache__", ".pytest_cache") or p.suffix in (".mo", ".pyc")
+            if "_build" not in p.relative_to(built).parts]
+    assert left == []
+
+
 def test_make_clean_removes_the_build_and_old_mo_files(ws):
     stray = ws / PO / "index.mo"
     stray.write_bytes(b"left by an older version")
