@@ -13,6 +13,16 @@ What this proves, and what it does not:
 * `test_sphinx_lets_these_through` builds the Chinese site from a broken
   copy and shows that `sphinx-build -W` accepts it and publishes the broken
   text: the checker, run by `make test` after the build, is the only gate;
+* `test_the_messages_say_what_the_site_shows` builds the Chinese page from
+  msgstrs that are not one paragraph: what each message says the reader sees
+  (a Chinese heading, only a first paragraph, the English text, code as plain
+  text) is what the built page shows;
+* a catalogue in GBK, with a BOM or with CRLF line endings is named with its
+  line, and `make intl-update` (or its `wrap` step alone) turns it back into
+  the very bytes of the correct catalogue; a paragraph moved to another page
+  keeps its translation there, as a fuzzy entry;
+* `make intl-stats` and the site's "Translation status" page agree, row by
+  row and in total, on the real catalogues;
 * `test_the_real_catalogues_pass` runs the checker on the project's own
   catalogues against the current English pages; the site that `make html`
   builds from them therefore has none of these faults, as far as the
@@ -78,8 +88,13 @@ CHINESE = {
 
 
 # A make started by `make test` must not pass its settings (BUILD=..., -j)
-# on to the make run inside the copy.
-ENV = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
+# on to the make run inside the copy, nor its build folder to the copy's
+# conf.py (DOCS_BUILD_DIR: where the builds keep their catalogues).
+ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DOCS_BUILD_DIR", "SITE_DIR"}
+}
 
 
 def run(cmd, cwd, check=True):
@@ -241,14 +256,40 @@ def test_unclosed_emphasis(ws):
     assert_fails(ws, line_of(ws, EACH), "markup differs", "dropped emphasis")
 
 
-def test_msgstr_that_is_a_heading(ws):
+# What the site shows for a msgstr that is not one paragraph depends on what
+# it translates; test_the_messages_say_what_the_site_shows builds these.
+
+
+def test_msgstr_of_a_heading_that_is_a_heading(ws):
     retranslate(ws, TITLE, "运行", "# 运行")
-    assert_fails(ws, line_of(ws, TITLE), "parses as heading", "English")
+    assert_fails(ws, line_of(ws, TITLE), "parses as heading", 'the site shows the heading "运行示例项目"')
 
 
-def test_second_paragraph_in_msgstr(ws):
+def test_msgstr_of_a_paragraph_that_is_a_heading(ws):
+    retranslate(ws, START, "在示例", "# 在示例")
+    assert_fails(ws, line_of(ws, START), "parses as heading", "the site shows the English text")
+
+
+def test_second_paragraph_in_the_msgstr_of_a_heading(ws):
     retranslate(ws, TITLE, "项目", "项目\n\n第二段")
-    assert_fails(ws, line_of(ws, TITLE), "parses as paragraph + paragraph")
+    assert_fails(
+        ws, line_of(ws, TITLE), "parses as paragraph + paragraph", 'the heading "运行示例项目" and drops the rest'
+    )
+
+
+def test_second_paragraph_in_the_msgstr_of_a_paragraph(ws):
+    retranslate(ws, EACH, "中间件。", "中间件。\n\n第二段")
+    assert_fails(
+        ws,
+        line_of(ws, EACH),
+        "parses as paragraph + paragraph",
+        'only the first paragraph, "每个工作进程都运行自己的事件循环，每一个请求都会经过中间件。", and drops the rest',
+    )
+
+
+def test_msgstr_of_a_paragraph_that_is_a_list(ws):
+    retranslate(ws, START, "在示例", "- 在示例")
+    assert_fails(ws, line_of(ws, START), "parses as bullet list", "the site shows the English text")
 
 
 def test_missing_space_between_chinese_and_english(ws):
@@ -283,15 +324,191 @@ def test_glossary_opt_out_is_explicit(ws):
     assert code == 0, output
 
 
-def test_theme_catalogue_is_checked_but_not_synced(ws):
-    theme = "locale/zh_CN/LC_MESSAGES/sphinx.po"
-    code, output = check(ws, theme)
-    assert code == 0, output  # no English page behind it: no sync check
+THEME = "locale/zh_CN/LC_MESSAGES/sphinx.po"
+
+
+def test_theme_catalogue_is_synced_with_sphinx_pot(ws):
+    """sphinx.po is compared with the sphinx.pot of `intl_tools.py theme-pot`."""
+    code, output = check(ws, THEME)
+    assert code == 0, output
+    catalogue = polib.pofile(str(ws / THEME), wrapwidth=79)
+    before = {e.msgid: e.msgstr for e in catalogue}
+    catalogue.remove(catalogue.find("Back to top"))
+    catalogue.append(polib.POEntry(msgid="A string furo no longer has", msgstr="furo 不再有的字符串"))
+    catalogue.save()
+    obsolete = line_of(ws, "A string furo no longer has", THEME)
+    found = assert_fails(ws, obsolete, "out of sync", "obsolete", "A string furo no longer has", path=THEME)
+    assert any(
+        n == 1 and "out of sync: missing msgid from furo/theme/furo/page.html:" in r and '"Back to top"' in r
+        for n, r in found
+    ), found
+    # the whole directory, as make intl-check runs it, says the same
+    code, output = check(ws, "locale/zh_CN/LC_MESSAGES")
+    assert code != 0 and "catalogues OK" not in output
+    assert sorted(reported(output, THEME)) == sorted(found), output
+    # make intl-update brings the entry back, and loses no translation
+    run([*MAKE, "intl-update"], ws)
+    after = {e.msgid: e.msgstr for e in polib.pofile(str(ws / THEME))}
+    assert after == {k: v for k, v in before.items() if k != "Back to top"} | {"Back to top": ""}
+
+
+def test_theme_catalogue_missing(ws):
+    (ws / THEME).unlink()
+    code, output = check(ws, "locale/zh_CN/LC_MESSAGES")
+    assert code != 0
+    assert any(
+        n == 1 and r.startswith("untranslated: no catalogue for the theme's interface strings") for n, r in reported(output, THEME)
+    ), output
+
+
+def test_theme_catalogue_compiles(ws):
+    theme = THEME
     line = line_of(ws, "Copyright &#169; %(copyright)s", theme)
     edit(ws, 'msgstr "版权所有 &#169; %(copyright)s"', 'msgstr "版权所有 &#169; %(copyright)"', path=theme)
     code, output = check(ws, theme)
     assert code != 0
     assert any(n in (line, line + 1) and "does not compile" in r for n, r in reported(output, theme)), output
+
+
+# --------------------------------------------------------------------------
+# The file itself: charset, byte-order mark, line endings
+
+
+def fix_with(ws, how):
+    """Repair the catalogues as a translator would: `make intl-update`, or the
+    `wrap` step alone (which make intl-update runs after sphinx-intl)."""
+    if how == "make intl-update":
+        return run([*MAKE, "intl-update"], ws)
+    cmd = [PYTHON, "docs/_tools/intl_tools.py", "wrap", "--pot-dir", "_build/gettext", "locale/zh_CN/LC_MESSAGES"]
+    return run(cmd, ws)
+
+
+def only_problem(ws, path=PO):
+    """The checker's one FILE:LINE: message about path, and nothing else."""
+    code, output = check(ws, path)
+    assert code != 0, output
+    assert "Traceback" not in output, output
+    found = reported(output, path)
+    assert len(found) == 1, output  # every other check passed: the file was read right
+    return found[0]
+
+
+REPAIRS = ["make intl-update", "wrap"]
+
+
+@pytest.mark.parametrize("how", REPAIRS)
+def test_catalogue_in_gbk(pristine, ws, how):
+    """A GBK catalogue is valid gettext, but Sphinx reads catalogues as UTF-8
+    (its page would be English): the checker reads it with its charset, says
+    so at the header line, and make intl-update converts it, losing nothing."""
+    text = (ws / PO).read_text(encoding="utf-8")
+    assert text.count("charset=utf-8") == 1
+    (ws / PO).write_bytes(text.replace("charset=utf-8", "charset=GBK").encode("gbk"))
+    header = next(n for n, line in enumerate(text.splitlines(), 1) if "charset=" in line)
+    line, reason = only_problem(ws)
+    assert line == header, reason
+    assert reason.startswith("declared charset=GBK, but Sphinx reads catalogues as UTF-8"), reason
+    assert "make intl-update converts it to UTF-8" in reason
+    done = fix_with(ws, how)
+    assert "Traceback" not in done.stderr
+    assert (ws / PO).read_bytes() == (pristine / PO).read_bytes()  # UTF-8 again, nothing lost
+    assert check(ws)[0] == 0
+
+
+def test_catalogue_that_is_not_valid_in_its_charset(ws):
+    """Bytes that are not what the header declares: FILE:LINE:, no traceback,
+    from the checker and from the wrap step of make intl-update."""
+    text = (ws / PO).read_text(encoding="utf-8")
+    (ws / PO).write_bytes(text.encode("gbk"))  # still says charset=utf-8
+    bad = next(n for n, line in enumerate(text.splitlines(), 1) if not line.isascii())
+    code, output = check(ws)
+    assert code != 0 and "Traceback" not in output, output
+    assert any(n == bad and r.startswith("is not valid utf-8: byte 0x") for n, r in reported(output)), output
+    done = run([*MAKE, "intl-update"], ws, check=False)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    assert re.search(rf"^{re.escape(PO)}:{bad}: is not valid utf-8: byte 0x", done.stderr, re.M), done.stderr
+    assert (ws / PO).read_bytes() == text.encode("gbk")  # left alone
+
+
+@pytest.mark.parametrize("how", REPAIRS)
+def test_catalogue_with_a_byte_order_mark(pristine, ws, how):
+    (ws / PO).write_bytes(b"\xef\xbb\xbf" + (ws / PO).read_bytes())
+    assert only_problem(ws) == (1, "starts with a byte-order mark (BOM); make intl-update removes it")
+    fix_with(ws, how)
+    assert (ws / PO).read_bytes() == (pristine / PO).read_bytes()
+    assert check(ws)[0] == 0
+
+
+@pytest.mark.parametrize("how", REPAIRS)
+def test_catalogue_with_crlf_line_endings(pristine, ws, how):
+    (ws / PO).write_bytes((ws / PO).read_bytes().replace(b"\n", b"\r\n"))
+    line, reason = only_problem(ws)
+    assert (line, reason.split(",")[0]) == (1, "has CRLF line endings"), reason
+    assert "make intl-update converts them to LF" in reason
+    fix_with(ws, how)
+    assert (ws / PO).read_bytes() == (pristine / PO).read_bytes()
+    assert check(ws)[0] == 0
+
+
+def test_catalogue_with_every_fault_at_once(pristine, ws):
+    """BOM, GBK and CRLF together: each reported, and all repaired by one
+    make intl-update (its prepare step, before sphinx-intl reads the file)."""
+    text = (ws / PO).read_text(encoding="utf-8").replace("charset=utf-8", "charset=GBK")
+    (ws / PO).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("gbk"))
+    code, output = check(ws)
+    reasons = [r for _, r in reported(output)]
+    assert len(reasons) == 3, output
+    assert sorted(r.split(",")[0] for r in reasons) == [
+        "declared charset=GBK",
+        "has CRLF line endings",
+        "starts with a byte-order mark (BOM); make intl-update removes it",
+    ], output
+    run([*MAKE, "intl-update"], ws)
+    assert (ws / PO).read_bytes() == (pristine / PO).read_bytes()
+
+
+# --------------------------------------------------------------------------
+# make intl-update
+
+
+def test_a_paragraph_moved_to_another_page_keeps_its_translation(pristine, ws):
+    """sphinx-intl drops the entry from the old page and adds an empty one to
+    the new page; intl-update fills it from the translations it had before,
+    marked fuzzy, and intl-check names it until the translator checks it."""
+    edit(ws, f"\n{EACH}\n", "", path="docs/intl-fixture.md")
+    page = ws / "docs/intl-untranslated.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\n{EACH}\n", encoding="utf-8")
+    done = run([*MAKE, "intl-update"], ws)
+    target = "locale/zh_CN/LC_MESSAGES/intl-untranslated.po"
+    moved = polib.pofile(str(ws / target)).find(EACH)
+    assert moved is not None and moved.msgstr == CHINESE[EACH]
+    assert moved.flags == ["fuzzy"]
+    assert moved.occurrences == [("docs/intl-untranslated.md", "9")]
+    line = line_of(ws, EACH, target)
+    assert f"{target}:{line}: translation taken from intl-fixture.po, marked fuzzy" in done.stdout, done.stdout
+    # the old page lost only that entry
+    old = {e.msgid: e.msgstr for e in polib.pofile(str(ws / PO))}
+    assert old == {k: v for k, v in CHINESE.items() if k != EACH}
+    # intl-check names the fuzzy entry at its msgstr line
+    assert_fails(ws, line, "fuzzy", "Each **worker process**", path=target)
+    # and a second run changes nothing
+    before = {p: p.read_bytes() for p in (ws / "locale").rglob("*.po")}
+    run([*MAKE, "intl-update"], ws)
+    assert before == {p: p.read_bytes() for p in (ws / "locale").rglob("*.po")}
+
+
+def test_babel_is_pinned_to_what_writes_the_headers(pristine):
+    """Babel writes "Generated-By: Babel X" into each catalogue it updates: the
+    pin keeps that header from changing with every Babel release."""
+    from importlib.metadata import version
+
+    pins = dict(
+        line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line
+    )
+    assert pins.get("Babel") == version("babel")
+    header = polib.pofile(str(pristine / PO)).metadata["Generated-By"]
+    assert header == f"Babel {pins['Babel']}"
 
 
 def test_intl_update_is_stable(ws):
@@ -326,6 +543,46 @@ def test_sphinx_lets_these_through(ws):
     # the notice counts the fuzzy entry, and links to the English page
     assert "本页还有 1 处内容（共 4 处）尚未翻译或有待校对" in page
     assert '<a href="../en/intl-fixture.html" hreflang="en">阅读英文原版</a>' in page
+
+
+def page_text(html):
+    """The text of a built page's article, as a reader sees it."""
+    body = html[html.index('<article'):html.index("</article>")]
+    body = re.sub(r'<a class="headerlink".*?</a>', "", body, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def quoted(reason):
+    """The text between the first pair of double quotes after "shows"."""
+    return reason.split("shows", 1)[1].split('"')[1]
+
+
+def test_the_messages_say_what_the_site_shows(ws):
+    """Build the Chinese page from msgstrs that are not one paragraph: each
+    message says what the built page really shows."""
+    retranslate(ws, TITLE, "运行", "# 运行")  # a heading as the msgstr of a heading
+    retranslate(ws, START, "服务器。", "服务器。\n\n第二段")  # two paragraphs
+    retranslate(ws, EACH, "每个", "# 每个")  # a heading as the msgstr of a paragraph
+    catalogue = polib.pofile(str(ws / PO), wrapwidth=79)
+    catalogue.find(READ).msgstr = "```\n代码\n```"  # a code fence
+    catalogue.save()
+    code, output = check(ws)
+    reasons = dict(reported(output))
+    title, start, each, read = (reasons[line_of(ws, m)] for m in (TITLE, START, EACH, READ))
+    page = page_text(sphinx_html(ws, "zh_CN").joinpath("intl-fixture.html").read_text(encoding="utf-8"))
+
+    assert 'the site shows the heading "运行示例项目"' in title
+    assert page.startswith("运行示例项目 ")  # the Chinese heading, without "#"
+
+    assert 'the site shows only the first paragraph, "在示例项目中启动 uvicorn 应用服务器。", and drops the rest' in start
+    assert quoted(start) in page and "第二段" not in page
+
+    assert "the site shows the English text" in each
+    assert "Each worker process runs its own event loop" in page and "每个" not in page
+
+    assert 'the site shows the code "代码" as plain text' in read
+    html = (ws / "_build/html/zh_CN/intl-fixture.html").read_text(encoding="utf-8")
+    assert re.search(r"<p>代码\s*</p>", html), html  # a paragraph, not a code block
 
 
 def test_the_real_catalogues_pass(tmp_path):
@@ -396,3 +653,42 @@ def test_status_page_counts_what_gettext_extracts(pristine, built):
         assert zh[page][0] == str(messages), page
     assert "已翻译" in (built["zh_CN"] / "translation-status.html").read_text(encoding="utf-8")
     assert "Translated" in (built["en"] / "translation-status.html").read_text(encoding="utf-8")
+
+
+def stats_rows(ws):
+    """{page: (messages, translated, fuzzy, untranslated, done)} of intl-stats."""
+    cmd = [PYTHON, "docs/_tools/intl_tools.py", "stats", "--pot-dir", "_build/gettext", "locale/zh_CN/LC_MESSAGES"]
+    row = re.compile(r"^(.+?)\s{2,}(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)(?:\s{2,}.*)?$")
+    return {m[1]: m.groups()[1:] for m in map(row.match, run(cmd, ws).stdout.splitlines()) if m}
+
+
+def test_intl_stats_and_the_status_page_agree(pristine, built):
+    """The real catalogues (and the two fixture pages): `make intl-stats`
+    shows the numbers of the site's "Translation status" page, total included;
+    the theme's strings, on no page, are listed after the total."""
+    status = status_rows((built["zh_CN"] / "translation-status.html").read_text(encoding="utf-8"))
+    stats = stats_rows(pristine)
+    theme = stats.pop("sphinx (theme strings)")
+    assert theme[0] == str(sum(1 for e in polib.pofile(str(pristine / "_build/gettext/sphinx.pot"))))
+    assert stats == {page: row for page, row in status.items() if row[0] != "0"}, (stats, status)
+    assert stats["total"] == status["total"]
+    assert stats["intl-untranslated"] == ("2", "0", "0", "2", "0%")
+
+
+def test_intl_stats_counts_what_sphinx_can_read(ws):
+    """A fuzzy entry and a GBK catalogue (which Sphinx cannot read, so its page
+    is English): intl-stats and the status page still agree."""
+    edit(ws, "#: docs/intl-fixture.md:7\n", "#: docs/intl-fixture.md:7\n#, fuzzy\n")
+    middleware = ws / "locale/zh_CN/LC_MESSAGES/middleware.po"
+    text = middleware.read_text(encoding="utf-8").replace("charset=utf-8", "charset=GBK")
+    middleware.write_bytes(text.encode("gbk"))
+    for mo in (ws / "_build").rglob("*.mo"):  # a fresh build, as CI's: no .mo left from before
+        mo.unlink()
+    html = sphinx_html(ws, "zh_CN")
+    status = status_rows((html / "translation-status.html").read_text(encoding="utf-8"))
+    stats = stats_rows(ws)
+    stats.pop("sphinx (theme strings)")
+    assert stats == {page: row for page, row in status.items() if row[0] != "0"}, (stats, status)
+    assert stats["intl-fixture"] == ("4", "3", "1", "0", "75%")
+    assert stats["middleware"][1:] == ("0", "0", stats["middleware"][0], "0%")
+    assert "<h1>Wrapping Django in ASGI middleware" in (html / "middleware.html").read_text(encoding="utf-8")

@@ -78,13 +78,23 @@ def progress(app, docname: str) -> tuple[int, int, int]:
     """(messages, translated, fuzzy) of a page, against its current source."""
     messages = getattr(app.env, "intl_messages", {}).get(docname, [])
     path = _catalogue(app, docname)
-    entries = {}
-    if path is not None:
-        try:
-            entries = {e.msgid: e for e in polib.pofile(str(path)) if not e.obsolete}
-        except (OSError, ValueError):
-            entries = {}  # unreadable: nothing counts as translated
-    return tally(entries, messages)
+    return tally(read_entries(path), messages)
+
+
+def read_entries(path) -> dict:
+    """{msgid: entry} of a catalogue, as Sphinx reads it; {} if it cannot.
+
+    Sphinx opens catalogues as UTF-8 whatever charset they declare (a GBK one
+    is a "reading error" and its page stays English), and Babel skips a
+    leading byte-order mark.  ``make intl-stats`` reads with this function too.
+    """
+    if path is None:
+        return {}
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        return {e.msgid: e for e in polib.pofile(text) if not e.obsolete}
+    except (OSError, ValueError):
+        return {}  # missing or unreadable: nothing counts as translated
 
 
 def tally(entries: dict, msgids) -> tuple[int, int, int]:
@@ -92,7 +102,8 @@ def tally(entries: dict, msgids) -> tuple[int, int, int]:
 
     Translated means a non-empty msgstr without the fuzzy flag: exactly what
     Sphinx uses. Everything else is shown in English. ``make intl-stats``
-    counts with this function too.
+    counts with this function too, and totals its rows with ``add_up`` and
+    prints them with ``numbers``, so that its table and the status page agree.
     """
     translated = fuzzy = 0
     for msgid in msgids:
@@ -186,10 +197,10 @@ def build_table(app, fromdocname: str) -> nodes.table:
     head += _row(labels[:6])
     group += head
     body = nodes.tbody()
-    totals = [0, 0, 0]
+    rows = []
     for docname in _reading_order(app.env):
         total, translated, fuzzy = progress(app, docname)
-        totals = [totals[0] + total, totals[1] + translated, totals[2] + fuzzy]
+        rows.append((total, translated, fuzzy))
         title = app.env.titles.get(docname)
         link = nodes.paragraph()
         ref = nodes.reference(
@@ -200,13 +211,24 @@ def build_table(app, fromdocname: str) -> nodes.table:
         )
         ref += nodes.Text(title.astext() if title is not None else docname)
         link += ref
-        body += _row([link, *_numbers(total, translated, fuzzy)])
-    body += _row([nodes.strong(text=labels[6]), *_numbers(*totals)])
+        body += _row([link, *numbers(total, translated, fuzzy)])
+    body += _row([nodes.strong(text=labels[6]), *numbers(*add_up(rows))])
     group += body
     return table
 
 
-def _numbers(total: int, translated: int, fuzzy: int) -> list[str]:
+def add_up(rows) -> tuple[int, int, int]:
+    """The total of (messages, translated, fuzzy) rows: the pages of the site.
+
+    The theme's interface strings (``sphinx.po``) belong to no page and are not
+    part of it; ``make intl-stats`` shows them on a line of their own.
+    """
+    rows = list(rows)
+    return tuple(sum(row[i] for row in rows) for i in range(3))  # type: ignore[return-value]
+
+
+def numbers(total: int, translated: int, fuzzy: int) -> list[str]:
+    """The cells of a row: messages, translated, fuzzy, untranslated, done."""
     done = f"{100 * translated // total}%" if total else "-"
     return [str(total), str(translated), str(fuzzy), str(total - translated - fuzzy), done]
 

@@ -5,13 +5,20 @@ string, a fuzzy or empty entry, or a msgstr that is not a single paragraph
 falls back to English; unclosed markup is rendered literally.  This script is
 the gate instead.  For each ``.po`` file it reports, as ``FILE:LINE: reason``:
 
+* the file is not what Sphinx and ``msgfmt`` read: a byte-order mark (BOM),
+  a charset other than UTF-8 (Sphinx reads catalogues as UTF-8 and shows the
+  page in English), CRLF line endings (every update would then rewrite the
+  whole file); ``make intl-update`` fixes all three;
 * the catalogue does not compile (``msgfmt --check-format -c``);
 * it is out of sync with the English sources: a msgid of the fresh ``.pot``
   from ``make gettext`` is missing, or an entry's msgid is no longer in the
-  sources (skipped for ``sphinx.po``, the theme's interface strings);
+  sources; for ``sphinx.po``, the theme's interface strings, the template is
+  the ``sphinx.pot`` that ``intl_tools.py theme-pot`` writes;
 * an entry is untranslated or fuzzy;
-* a msgstr is not the same kind of block as its msgid (a heading, a list, two
-  paragraphs: Sphinx would show the English text);
+* a msgstr of a page is not a single paragraph (a heading, a list, two
+  paragraphs...); the message says what the site then shows, worked out the
+  way Sphinx's ``Locale`` transform does it (MyST parses the msgstr, and only
+  a first paragraph, or for a heading the first title or paragraph, is used);
 * a msgstr drops or adds markup: inline literals, roles and their targets,
   links, images, emphasis, substitutions, footnote references, inline HTML
   (compared as multisets, parsed with MyST's own Markdown parser);
@@ -36,6 +43,7 @@ pages that have no catalogue at all.  Exit status 1 when anything is wrong.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import difflib
 import os
@@ -50,6 +58,7 @@ from pathlib import Path
 
 import autocorrect_py
 import polib
+from docutils import nodes
 from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
@@ -162,16 +171,159 @@ BLOCK_NAMES = {
     "myst_line_comment": "comment",
     "myst_block_break": "block break",
     "footnote_block_open": "footnote",
+    "footnote_reference_open": "footnote",
+    "colon_fence": "directive",
+    "front_matter": "front matter",
 }
+
+
+def _block_name(tok) -> str:
+    if tok.type in ("fence", "colon_fence") and tok.info.strip().startswith("{"):
+        return "directive " + tok.info.strip().split()[0]
+    return BLOCK_NAMES.get(tok.type, tok.type.removesuffix("_open"))
 
 
 def blocks(text: str) -> list[str]:
     """The top-level blocks a message parses as, e.g. ['paragraph']."""
     return [
-        BLOCK_NAMES.get(tok.type, tok.type.removesuffix("_open"))
+        _block_name(tok)
         for tok in _md().parse(text)
         if tok.level == 0 and tok.nesting >= 0 and tok.type != "inline"
     ]
+
+
+# --------------------------------------------------------------------------
+# What the site shows for a msgstr that is not one paragraph
+#
+# Sphinx's Locale transform (sphinx/transforms/i18n.py, Sphinx 9.0) parses
+# each msgstr with the page's parser, MyST, and keeps the first node of the
+# result, ``doc[0]``:
+#
+# * for a section title it first tries the msgstr as it is: a paragraph there
+#   becomes the title; otherwise it appends a reST underline
+#   (``msgstr + "\n" + "=" * 2 * len(msgstr)``), parses again and takes
+#   ``doc[0].next_node()``: the first node inside whatever came first;
+# * for anything else (paragraph, list item, table cell) it takes ``doc[0]``;
+# * it uses that node's children if it is a paragraph, a title, a literal
+#   block or raw HTML (shown as plain text) or an image, and otherwise leaves
+#   the English text.
+#
+# MyST's docutils parser builds the same nodes as its Sphinx parser for
+# block structure, so the checker replays this on it; Sphinx roles and
+# directives the plain parser lacks are registered as stand-ins that keep
+# their text.  Checked against real builds by test_intl_check.py.
+
+KEPT = (nodes.paragraph, nodes.title, nodes.literal_block, nodes.doctest_block, nodes.math_block, nodes.raw, nodes.image)
+HEADING, PARAGRAPH, VERBATIM = "heading", "paragraph", "verbatim"
+
+
+@lru_cache(maxsize=1)
+def _docutils_settings():
+    import warnings
+
+    import docutils.frontend
+    from myst_parser.parsers.docutils_ import Parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        settings = docutils.frontend.get_default_settings(Parser)
+    settings.myst_enable_extensions = ["colon_fence", "deflist"]  # as in conf.py
+    settings.report_level = 5  # quiet, but system messages stay in the tree as in Sphinx
+    settings.halt_level = 5
+    settings.warning_stream = open(os.devnull, "w")  # noqa: SIM115 (kept for the process)
+    return settings
+
+
+def _stand_in_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    title, target = _role_parts(name, text)
+    return [nodes.inline(rawtext, title if title is not None else target)], []
+
+
+def _register_stand_ins(text: str) -> None:
+    """Sphinx's roles and directives ({doc}, {ref}, {note}...) for the plain parser."""
+    from docutils.parsers.rst import Directive, directives, roles
+
+    class StandIn(Directive):
+        has_content = True
+        optional_arguments = 1
+        final_argument_whitespace = True
+        option_spec = None
+
+        def run(self):
+            node = nodes.container()
+            if self.arguments:
+                node += nodes.paragraph(text=self.arguments[0])
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    for tok in _md().parse(text):
+        for child in [tok, *(tok.children or [])]:
+            if child.type == "myst_role":
+                name = child.meta.get("name", "")
+                if name and name not in roles._roles and name not in roles._role_registry:
+                    roles.register_local_role(name, _stand_in_role)
+            elif child.type in ("fence", "colon_fence") and child.info.strip().startswith("{"):
+                name = child.info.strip().split()[0].strip("{}")
+                if name and name not in directives._directives and name not in directives._directive_registry:
+                    directives.register_directive(name, StandIn)
+
+
+def _publish(text: str) -> nodes.Node:
+    """``doc[0]`` of the msgstr parsed as Sphinx parses it (the document if empty)."""
+    import docutils.utils
+    from myst_parser.parsers.docutils_ import Parser
+
+    _register_stand_ins(text)
+    doc = docutils.utils.new_document("<msgstr>", _docutils_settings())
+    Parser().parse(text, doc)
+    return doc[0] if len(doc) else doc
+
+
+def sphinx_uses(msgstr: str, kind: str) -> nodes.Node | None:
+    """The node whose text replaces the English one, or None: English stays."""
+    if kind == HEADING:
+        patch = _publish(msgstr)
+        if isinstance(patch, nodes.paragraph):
+            return patch
+        patch = _publish(msgstr + "\n" + "=" * len(msgstr) * 2).next_node()
+    else:
+        patch = _publish(msgstr)
+    return patch if isinstance(patch, KEPT) else None
+
+
+def what_the_site_shows(msgid: str, msgstr: str, kind: str) -> str | None:
+    """None when the msgstr is one paragraph (shown whole), else a reason."""
+    have = blocks(msgstr)
+    parsed = " + ".join(have) or "nothing"
+    if kind == VERBATIM:  # theme strings and toctree captions: never parsed
+        want = blocks(msgid)
+        if have == want:
+            return None
+        return (
+            f"msgstr parses as {parsed} but its msgid is {' + '.join(want) or 'nothing'}: "
+            f'the site shows the msgstr as written, "{_short(msgstr)}"'
+        )
+    if have == ["paragraph"]:
+        return None
+    head = f"msgstr parses as {parsed}, not as a single paragraph"
+    patch = sphinx_uses(msgstr, kind)
+    if patch is None:
+        return f"{head}: the site shows the English text"
+    text = f'"{_short(patch.astext())}"'
+    rest = " and drops the rest" if len(have) > 1 else ""
+    if kind == HEADING:
+        shows = f"the heading {text}"
+    elif isinstance(patch, nodes.raw):
+        shows = f"the HTML {text} as plain text"
+    elif isinstance(patch, (nodes.literal_block, nodes.doctest_block, nodes.math_block)):
+        shows = f"the code {text} as plain text"
+    elif isinstance(patch, nodes.image):
+        shows = f"an image {patch.get('uri', '')}"
+    elif len(have) > 1 and have[0] == "paragraph":
+        shows = f"only the first paragraph, {text},"
+    else:
+        shows = text
+    return f"{head}: the site shows {shows}{rest}"
 
 
 def _letters(i: int) -> str:
@@ -310,7 +462,7 @@ def glossary(msgid: str, msgstr: str, terms: list[Term]) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# Catalogues
+# Messages
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -325,28 +477,124 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def compile_errors(po: Path) -> list[Problem] | None:
-    """msgfmt's own FILE:LINE: messages, or None when it compiles."""
+# --------------------------------------------------------------------------
+# The file itself, as Sphinx and msgfmt read it
+
+# How polib finds the declared charset (polib.detect_encoding), with its line.
+CHARSET = re.compile(rb'"?Content-Type:.+? charset=([\w_\-:\.]+)')
+
+
+@dataclass
+class Decoded:
+    """A catalogue's bytes, decoded the way the workflow needs them."""
+
+    text: str | None  # without BOM, LF line endings; None when it cannot be decoded
+    data: bytes  # the bytes without the BOM (what msgfmt is given)
+    bom: bool
+    charset: str  # as declared ("utf-8" when nothing is declared)
+    charset_line: int
+    crlf_line: int  # first line that ends in CRLF, 0 if none
+    error: str | None  # why text is None
+    error_line: int = 1
+
+
+def decode_catalogue(raw: bytes) -> Decoded:
+    """Decode a .po file with the charset its header declares, as polib does.
+
+    Sphinx itself opens catalogues as UTF-8 only, so a BOM, another charset
+    or CRLF line endings are problems of their own (``intl-check``) that
+    ``intl_tools.py wrap`` and ``prepare`` remove, losing nothing.
+    """
+    bom = raw.startswith(codecs.BOM_UTF8)
+    if bom:
+        raw = raw[len(codecs.BOM_UTF8) :]
+    match = CHARSET.search(raw)
+    charset = match.group(1).decode("ascii") if match else "utf-8"
+    charset_line = raw[: match.start()].count(b"\n") + 1 if match else 1
+    crlf = raw.find(b"\r\n")
+    crlf_line = raw[:crlf].count(b"\n") + 1 if crlf >= 0 else 0
+    decoded = Decoded(None, raw, bom, charset, charset_line, crlf_line, None)
+    try:
+        codec = codecs.lookup(charset)
+    except LookupError:
+        decoded.error, decoded.error_line = f'declares an unknown charset "{charset}"', charset_line
+        return decoded
+    try:
+        decoded.text = raw.decode(codec.name).replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        byte = raw[exc.start : exc.start + 1].hex()
+        decoded.error = f"is not valid {charset}: byte 0x{byte} cannot be decoded"
+        decoded.error_line = raw[: exc.start].count(b"\n") + 1
+    return decoded
+
+
+def is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def file_problems(shown: str, decoded: Decoded) -> list[Problem]:
+    problems = []
+    if decoded.bom:
+        problems.append(Problem(shown, 1, "starts with a byte-order mark (BOM); make intl-update removes it"))
+    if decoded.error:
+        problems.append(Problem(shown, decoded.error_line, decoded.error))
+    elif not is_utf8(decoded.charset):
+        problems.append(
+            Problem(
+                shown,
+                decoded.charset_line,
+                f"declared charset={decoded.charset}, but Sphinx reads catalogues as UTF-8 only: it cannot "
+                "read this one and shows all of its messages in English; make intl-update converts it to UTF-8",
+            )
+        )
+    if decoded.crlf_line:
+        problems.append(
+            Problem(
+                shown,
+                decoded.crlf_line,
+                "has CRLF line endings, so every update rewrites the whole file; "
+                "make intl-update converts them to LF",
+            )
+        )
+    return problems
+
+
+def compile_errors(po: Path, data: bytes | None = None) -> list[Problem] | None:
+    """msgfmt's own FILE:LINE: messages, or None when it compiles.
+
+    ``data`` (the file without its BOM, which msgfmt rejects) is given on
+    standard input, so that a BOM does not hide the real errors.
+    """
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         sys.exit("intl-check: msgfmt not found; install GNU gettext (apt-get install gettext)")
     shown = _display(po)
+    if data is None:
+        data = po.read_bytes()
     result = subprocess.run(
-        [msgfmt, "--check-format", "-c", "-o", os.devnull, shown],
+        [msgfmt, "--check-format", "-c", "-o", os.devnull, "-"],
+        input=data,
         capture_output=True,
-        text=True,
         env={**os.environ, "LC_ALL": "C"},
     )
     if result.returncode == 0:
         return None
+    stderr = result.stderr.decode("utf-8", "replace").replace("<stdin>", shown)
     problems = []
-    for line in result.stderr.splitlines():
+    for line in stderr.splitlines():
         match = re.match(re.escape(shown) + r":(\d+):(?:\d+:)?\s*(.*)", line)
         if match and not match.group(2).startswith("warning"):
             problems.append(Problem(shown, int(match.group(1)), f"does not compile: {match.group(2)}"))
     if not problems:
-        problems.append(Problem(shown, 1, "does not compile: " + _short(result.stderr, 200)))
+        problems.append(Problem(shown, 1, "does not compile: " + _short(stderr, 200)))
     return problems
+
+
+# --------------------------------------------------------------------------
+# Entries
 
 
 def _opt_outs(entry: polib.POEntry) -> set[str]:
@@ -356,18 +604,19 @@ def _opt_outs(entry: polib.POEntry) -> set[str]:
     return found
 
 
-def check_entry(entry: polib.POEntry, terms: list[Term]) -> list[str]:
+def check_entry(entry: polib.POEntry, terms: list[Term], kinds: frozenset[str] = frozenset({PARAGRAPH})) -> list[str]:
     if entry.fuzzy:
         return [f'fuzzy: check the translation, then remove the fuzzy flag: "{_short(entry.msgid)}"']
     if not entry.msgstr.strip():
         return [f'untranslated: "{_short(entry.msgid)}"']
     reasons = []
-    want, have = blocks(entry.msgid), blocks(entry.msgstr)
-    if want != have:
-        reasons.append(
-            f"msgstr parses as {' + '.join(have) or 'nothing'} but its msgid is "
-            f"{' + '.join(want)}: Sphinx would show the English text"
-        )
+    shown = {kind: what_the_site_shows(entry.msgid, entry.msgstr, kind) for kind in sorted(kinds)}
+    found = {reason for reason in shown.values() if reason}
+    if len(found) == 1:
+        reasons += found
+    else:  # the same msgid as a heading and as a paragraph: say which is which
+        names = {HEADING: "a heading", PARAGRAPH: "a paragraph", VERBATIM: "a toctree caption"}
+        reasons += [f"where it is {names[kind]}: {reason}" for kind, reason in shown.items() if reason]
     source, target = markup(entry.msgid), markup(entry.msgstr)
     changes = [f"dropped {describe(t)}" for t in sorted(source - target)]
     changes += [f"added {describe(t)}" for t in sorted(target - source)]
@@ -381,19 +630,72 @@ def check_entry(entry: polib.POEntry, terms: list[Term]) -> list[str]:
     return reasons
 
 
+@lru_cache(maxsize=None)
+def _page_structure(path: Path) -> tuple[frozenset[int], frozenset[int]]:
+    """(lines that start a heading, lines that open a toctree) of a Markdown page."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return frozenset(), frozenset()
+    headings, toctrees = set(), set()
+    for tok in _md().parse(text):
+        if tok.map is None or tok.level != 0:
+            continue
+        if tok.type == "heading_open":
+            headings.add(tok.map[0] + 1)
+        elif tok.type in ("fence", "colon_fence") and tok.info.strip().startswith("{toctree}"):
+            toctrees.add(tok.map[0] + 1)
+    return frozenset(headings), frozenset(toctrees)
+
+
+def _source_path(path: str, pot_dir: Path | None) -> Path:
+    """A location of a .pot (relative to pot_dir) or of a .po (relative to the repository)."""
+    if path.startswith("../") and pot_dir is not None:
+        return (pot_dir.resolve() / path).resolve()
+    return Path(path).resolve()
+
+
+def kinds_of(occurrences, pot_dir: Path | None) -> frozenset[str]:
+    """What the English text is at its locations: a heading, a paragraph (or a
+    list item, a table cell...), or a toctree caption, which Sphinx uses as
+    written (VERBATIM)."""
+    kinds = set()
+    for path, line in occurrences:
+        file = _source_path(path, pot_dir)
+        if file.suffix != ".md":
+            kinds.add(VERBATIM)
+            continue
+        headings, toctrees = _page_structure(file)
+        number = int(line) if str(line).isdigit() else 0
+        kinds.add(HEADING if number in headings else VERBATIM if number in toctrees else PARAGRAPH)
+    return frozenset(kinds or {PARAGRAPH})
+
+
+# --------------------------------------------------------------------------
+# Catalogues
+
+
 def _source_of(entry: polib.POEntry, pot: Path, pot_dir: Path) -> str:
-    """Where the English text is: .pot locations are relative to pot_dir."""
+    """Where the English text is: page locations in a .pot are relative to
+    pot_dir; the theme's (furo/..., docs/_templates/...) are shown as they are."""
     if not entry.occurrences:
         return _display(pot)
     path, line = entry.occurrences[0]
-    return f"{_display((pot_dir.resolve() / path).resolve())}:{line}"
+    if not path.startswith("../"):
+        return f"{path}:{line}"
+    return f"{_display(_source_path(path, pot_dir))}:{line}"
 
 
-def check_sync(po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path) -> list[Problem]:
+def check_sync(
+    po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path, lines: list[str], domain: str = ""
+) -> list[Problem]:
     shown = _display(po_path)
-    lines = po_path.read_text(encoding="utf-8").splitlines()
     if not pot.exists():
-        return [Problem(shown, 1, f"out of sync: no English page for this catalogue ({_display(pot)} not found)")]
+        if domain == THEME_DOMAIN:
+            reason = f"out of sync: no template for the theme's strings ({_display(pot)} not found; run make gettext)"
+        else:
+            reason = f"out of sync: no English page for this catalogue ({_display(pot)} not found)"
+        return [Problem(shown, 1, reason)]
     template = polib.pofile(str(pot))
     wanted = {e.msgid: e for e in template if not e.obsolete}
     present = {e.msgid: e for e in catalogue if not e.obsolete}
@@ -422,22 +724,35 @@ def check_sync(po_path: Path, catalogue: polib.POFile, pot: Path, pot_dir: Path)
 
 
 def check_catalogue(po_path: Path, domain: str, pot_dir: Path | None, terms: list[Term]) -> list[Problem]:
-    problems = compile_errors(po_path) or []
-    if any("format" not in p.reason for p in problems):
-        return problems  # a syntax error: what polib would read is not what was meant
     shown = _display(po_path)
+    decoded = decode_catalogue(po_path.read_bytes())
+    problems = file_problems(shown, decoded)
+    compiled = compile_errors(po_path, decoded.data) or []
+    problems += compiled
+    if decoded.text is None or any("format" not in p.reason for p in compiled):
+        return problems  # a syntax error: what polib would read is not what was meant
     try:
-        catalogue = polib.pofile(str(po_path))
+        catalogue = polib.pofile(decoded.text)
     except (OSError, ValueError) as exc:
         return problems + [Problem(shown, 1, f"cannot be parsed: {exc}")]
-    if pot_dir is not None and domain != THEME_DOMAIN:
-        problems += check_sync(po_path, catalogue, pot_dir / f"{domain}.pot", pot_dir)
-    lines = po_path.read_text(encoding="utf-8").splitlines()
+    lines = decoded.text.split("\n")
+    where: dict[str, list] = {}
+    if pot_dir is not None:
+        pot = pot_dir / f"{domain}.pot"
+        problems += check_sync(po_path, catalogue, pot, pot_dir, lines, domain)
+        if pot.exists():
+            where = {e.msgid: e.occurrences for e in polib.pofile(str(pot))}
     for entry in catalogue:
         if entry.obsolete:
             continue
         line = _msgstr_line(lines, entry)
-        problems += [Problem(shown, line, reason) for reason in check_entry(entry, terms)]
+        if domain == THEME_DOMAIN:
+            kinds = frozenset({VERBATIM})  # inserted into the templates as written
+        elif entry.msgid in where:
+            kinds = kinds_of(where[entry.msgid], pot_dir)
+        else:
+            kinds = kinds_of(entry.occurrences, pot_dir)
+        problems += [Problem(shown, line, reason) for reason in check_entry(entry, terms, kinds)]
     return problems
 
 
@@ -478,14 +793,14 @@ def run(paths: list[Path], pot_dir: Path | None, glossary_path: Path | None) -> 
             for pot in sorted(pot_dir.rglob("*.pot")):
                 domain = pot.relative_to(pot_dir).with_suffix("").as_posix()
                 po = base / f"{domain}.po"
-                if domain != THEME_DOMAIN and not po.exists():
+                if not po.exists():
                     count = sum(1 for e in polib.pofile(str(pot)) if not e.obsolete)
+                    what = "the theme's interface strings" if domain == THEME_DOMAIN else f"page '{domain}'"
                     problems.append(
                         Problem(
                             _display(po),
                             1,
-                            f"untranslated: no catalogue for page '{domain}' "
-                            f"({count} messages; run make intl-update)",
+                            f"untranslated: no catalogue for {what} ({count} messages; run make intl-update)",
                         )
                     )
     return sorted(set(problems))

@@ -7,20 +7,38 @@
     the language already translates.  The gettext builder does not see them:
     it looks for templates below the source folder only.
 
-``wrap --pot-dir DIR PODIR``
-    Rewrite every ``.po`` below PODIR the same way every time (polib, lines
-    wrapped at 79 columns, source locations taken from the fresh ``.pot`` and
-    made relative to the repository), so that editors and tools leave no
-    noise in diffs.  Page catalogues lose the format flags Babel guesses.
+``prepare PODIR --compendium FILE``
+    Run by ``make intl-update`` before ``sphinx-intl update``.  Rewrite every
+    catalogue that is not plain UTF-8 with LF line endings (a byte-order mark,
+    another declared charset such as GBK, CRLF) as exactly that, losing
+    nothing, so that the merge reads it right; then write FILE, a compendium
+    of the current translations: every msgid of every catalogue with its
+    best msgstr (translated before fuzzy, pages in order), and as locations
+    the catalogues it was in.
+
+``wrap --pot-dir DIR [--compendium FILE] PODIR``
+    Rewrite every ``.po`` below PODIR the same way every time (polib, UTF-8
+    without BOM, LF line endings, lines wrapped at 79 columns, source
+    locations taken from the fresh ``.pot`` and made relative to the
+    repository), so that editors and tools leave no noise in diffs.  Page
+    catalogues lose the format flags Babel guesses.  With a compendium, an
+    entry that the merge left empty (a paragraph that moved from another
+    page, or a new one that another page already translates) gets the
+    compendium's translation, marked ``#, fuzzy`` for the translator to check.
+    A catalogue it cannot read is reported as ``FILE:LINE: reason``.
 
 ``stats --pot-dir DIR PODIR``
-    Per-page progress against the current English sources, as a table.
+    Per-page progress against the current English sources, as a table whose
+    total is the one of the site's "Translation status" page: both count with
+    ``translation_notice.read_entries``, ``tally`` and ``add_up``.  The theme's
+    strings and catalogues without an English page are listed after it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -28,7 +46,11 @@ import polib
 
 # The site's translation notice and this table count the same way.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
-from translation_notice import tally  # noqa: E402
+from translation_notice import add_up, numbers, read_entries, tally  # noqa: E402
+
+# intl-check and these tools read a catalogue's bytes the same way.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intl_check import _msgstr_line, decode_catalogue, is_utf8  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 79
@@ -113,14 +135,167 @@ def _relocate(path: str, pot_dir: Path) -> str:
     return os.path.relpath((pot_dir.resolve() / path).resolve()).replace(os.sep, "/")
 
 
-def wrap(po_dir: Path, pot_dir: Path) -> int:
+class Unreadable(Exception):
+    """A catalogue that cannot be decoded or parsed; str() is FILE:LINE: reason."""
+
+
+def _utf8_header(text: str) -> str:
+    """The text with the charset its header declares replaced by utf-8."""
+    return re.sub(r'("?Content-Type:.+? charset=)[\w_\-:.]+', r"\g<1>utf-8", text, count=1)
+
+
+def read_text(po_path: Path) -> str:
+    """A catalogue's text, decoded with its declared charset, without BOM,
+    with LF line endings and a header that declares UTF-8."""
+    decoded = decode_catalogue(po_path.read_bytes())
+    if decoded.text is None:
+        raise Unreadable(f"{po_path}:{decoded.error_line}: {decoded.error}")
+    text = decoded.text
+    if not is_utf8(decoded.charset):
+        text = _utf8_header(text)
+    return text
+
+
+def read_po(po_path: Path, wrapwidth: int = WIDTH) -> polib.POFile:
+    text = read_text(po_path)
+    try:
+        return polib.pofile(text, wrapwidth=wrapwidth)
+    except (OSError, ValueError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise Unreadable(f"{po_path}:{line.group(1) if line else 1}: cannot be read: {exc}") from None
+
+
+def _write(po_path: Path, text: str) -> bool:
+    """Write text as UTF-8 with LF line endings; True if the bytes changed."""
+    if not text.endswith("\n"):
+        text += "\n"
+    data = text.encode("utf-8")
+    if po_path.read_bytes() == data:
+        return False
+    po_path.write_bytes(data)
+    return True
+
+
+# --------------------------------------------------------------------------
+# prepare: before sphinx-intl update
+
+
+def _rank(entry: polib.POEntry) -> int:
+    """Which translation of a msgid the compendium keeps: lowest first."""
+    return (2 if entry.fuzzy else 0) + (1 if entry.obsolete else 0)
+
+
+def compendium(po_dir: Path) -> polib.POFile:
+    """Every msgid of the catalogues below po_dir with its best translation.
+
+    The locations (``#:``) are the catalogues the msgid was in, translated
+    or not, the one the translation comes from first.
+    """
+    best: dict[str, tuple[int, str, polib.POEntry]] = {}
+    seen: dict[str, list[str]] = {}
     for po_path in sorted(po_dir.rglob("*.po")):
-        catalogue = polib.pofile(str(po_path), wrapwidth=WIDTH)
+        name = po_path.relative_to(po_dir).as_posix()
+        for entry in read_po(po_path):
+            if not entry.msgid or entry.msgid_plural:
+                continue
+            seen.setdefault(entry.msgid, [])
+            if name not in seen[entry.msgid]:
+                seen[entry.msgid].append(name)
+            if not entry.msgstr.strip():
+                continue
+            candidate = (_rank(entry), name, entry)
+            if entry.msgid not in best or candidate[:2] < best[entry.msgid][:2]:
+                best[entry.msgid] = candidate
+    out = polib.POFile(wrapwidth=WIDTH)
+    out.metadata = {"Content-Type": "text/plain; charset=utf-8", "Content-Transfer-Encoding": "8bit"}
+    out.header = "Translations before the last sphinx-intl update (intl_tools.py prepare)."
+    for msgid, (_, name, entry) in sorted(best.items()):
+        where = [name] + [n for n in seen[msgid] if n != name]
+        out.append(
+            polib.POEntry(
+                msgid=msgid,
+                msgstr=entry.msgstr,
+                flags=["fuzzy"] if entry.fuzzy else [],
+                tcomment=entry.tcomment,
+                occurrences=[(n, "") for n in where],
+            )
+        )
+    return out
+
+
+def prepare(po_dir: Path, out: Path) -> int:
+    failed = False
+    for po_path in sorted(po_dir.rglob("*.po")):
+        try:
+            text = read_text(po_path)
+        except Unreadable as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        if po_path.read_bytes() != text.encode("utf-8"):
+            po_path.write_bytes(text.encode("utf-8"))
+            print(f"Rewritten as UTF-8 without BOM, with LF line endings: {po_path}")
+    if failed:
+        return 1
+    try:
+        found = compendium(po_dir)
+    except Unreadable as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    found.save(str(out))
+    return 0
+
+
+# --------------------------------------------------------------------------
+# wrap
+
+
+def _fill(entry: polib.POEntry, name: str, known: dict[str, polib.POEntry]) -> str | None:
+    """Give an entry the compendium's translation; return where it came from.
+
+    Only an entry the merge left without a translation, or one it marked fuzzy
+    with a guess from a similar msgid of the same page while the compendium
+    has this very msgid, translated, from another catalogue.
+    """
+    found = known.get(entry.msgid)
+    if found is None or entry.obsolete or entry.msgid_plural or not found.msgstr.strip():
+        return None
+    source = found.occurrences[0][0]
+    was_here = name in (n for n, _ in found.occurrences)
+    if entry.msgstr.strip():
+        if not entry.fuzzy or was_here or found.fuzzy or entry.msgstr == found.msgstr:
+            return None
+    entry.msgstr = found.msgstr
+    if "fuzzy" not in entry.flags:
+        entry.flags.insert(0, "fuzzy")
+    if found.tcomment and not entry.tcomment:
+        entry.tcomment = found.tcomment
+    return source
+
+
+def wrap(po_dir: Path, pot_dir: Path, compendium_path: Path | None = None) -> int:
+    known: dict[str, polib.POEntry] = {}
+    if compendium_path is not None:
+        if not compendium_path.exists():
+            print(f"{compendium_path} not found (intl_tools.py prepare writes it)", file=sys.stderr)
+            return 2
+        known = {e.msgid: e for e in polib.pofile(str(compendium_path))}
+    failed = False
+    for po_path in sorted(po_dir.rglob("*.po")):
+        try:
+            catalogue = read_po(po_path)
+        except Unreadable as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        name = po_path.relative_to(po_dir).as_posix()
         pot_path = pot_dir / po_path.relative_to(po_dir).with_suffix(".pot")
         where = {}
         if pot_path.exists():
             where = {e.msgid: e.occurrences for e in polib.pofile(str(pot_path))}
         page = po_path.relative_to(po_dir).with_suffix("").as_posix() != THEME_DOMAIN
+        filled: dict[str, str] = {}
         for entry in catalogue:
             # sphinx-intl leaves locations alone unless a msgid changed
             occurrences = where.get(entry.msgid, entry.occurrences)
@@ -130,64 +305,69 @@ def wrap(po_dir: Path, pot_dir: Path) -> int:
                 # messages are Markdown, and msgfmt would then reject a
                 # correct "50% 的".
                 entry.flags = [f for f in entry.flags if f not in FORMAT_FLAGS]
+            source = _fill(entry, name, known)
+            if source is not None:
+                filled[entry.msgid] = source
         catalogue.wrapwidth = WIDTH
-        before = po_path.read_text(encoding="utf-8")
-        after = catalogue.__unicode__()
-        if not after.endswith("\n"):
-            after += "\n"
-        if after != before:
-            po_path.write_text(after, encoding="utf-8")
+        if _write(po_path, catalogue.__unicode__()):
             print(f"Rewrapped: {po_path}")
-    return 0
+        if filled:
+            written = polib.pofile(str(po_path))
+            lines = po_path.read_text(encoding="utf-8").split("\n")
+            for msgid, source in filled.items():
+                line = _msgstr_line(lines, written.find(msgid))
+                short = msgid if len(msgid) <= 50 else msgid[:49] + "…"
+                print(f'{po_path}:{line}: translation taken from {source}, marked fuzzy: check it: "{short}"')
+    return 1 if failed else 0
 
 
 # --------------------------------------------------------------------------
 # stats
 
 
-def counts(po_path: Path, pot_path: Path | None) -> tuple[int, int, int, int]:
-    """(messages, translated, fuzzy, untranslated) against the current sources.
+def counts(po_path: Path, pot_path: Path | None) -> tuple[int, int, int]:
+    """(messages, translated, fuzzy) against the current sources, as the
+    status page counts them (``read_entries`` and ``tally``).
 
     A msgid of the .pot that the catalogue lacks counts as untranslated; an
     entry no longer in the .pot does not count.  Without a .pot the catalogue
     is counted as it is.
     """
-    entries = {}
-    if po_path.exists():
-        entries = {e.msgid: e for e in polib.pofile(str(po_path)) if not e.obsolete}
+    entries = read_entries(po_path if po_path.exists() else None)
     if pot_path is not None and pot_path.exists():
         msgids = [e.msgid for e in polib.pofile(str(pot_path)) if not e.obsolete]
     else:
         msgids = list(entries)
-    total, translated, fuzzy = tally(entries, msgids)
-    return total, translated, fuzzy, total - translated - fuzzy
+    return tally(entries, msgids)
 
 
 def stats(po_dir: Path, pot_dir: Path) -> int:
-    domains = {p.relative_to(pot_dir).with_suffix("").as_posix() for p in pot_dir.rglob("*.pot")}
-    domains |= {p.relative_to(po_dir).with_suffix("").as_posix() for p in po_dir.rglob("*.po")}
-    rows = []
-    totals = [0, 0, 0, 0]
-    for domain in sorted(domains, key=lambda d: (d == THEME_DOMAIN, d)):
+    pots = {p.relative_to(pot_dir).with_suffix("").as_posix() for p in pot_dir.rglob("*.pot")}
+    pos = {p.relative_to(po_dir).with_suffix("").as_posix() for p in po_dir.rglob("*.po")}
+    pages, others = [], []
+    for domain in sorted((pots | pos) - {THEME_DOMAIN}):
         pot = pot_dir / f"{domain}.pot"
         row = counts(po_dir / f"{domain}.po", pot if pot.exists() else None)
-        note = ""
-        if not (po_dir / f"{domain}.po").exists():
-            note = "no catalogue yet"
-        elif not pot.exists():
-            note = "no English page" if domain != THEME_DOMAIN else ""
-        name = "sphinx (theme strings)" if domain == THEME_DOMAIN else domain
-        rows.append((name, *row, note))
-        totals = [a + b for a, b in zip(totals, row)]
-    rows.append(("total", *totals, ""))
+        if domain not in pots:
+            others.append((domain, row, "no English page: not in the total"))
+        else:
+            pages.append((domain, row, "" if domain in pos else "no catalogue yet"))
+    if THEME_DOMAIN in pots | pos:
+        pot = pot_dir / f"{THEME_DOMAIN}.pot"
+        row = counts(po_dir / f"{THEME_DOMAIN}.po", pot if pot.exists() else None)
+        note = "interface strings: not in the total" + ("" if THEME_DOMAIN in pos else "; no catalogue yet")
+        others.append(("sphinx (theme strings)", row, note))
+    rows = pages + [("total", add_up(row for _, row, _ in pages), "")] + others
     width = max(len(r[0]) for r in rows)
     head = f"{'page':<{width}}  {'messages':>8}  {'translated':>10}  {'fuzzy':>5}  {'untranslated':>12}  {'done':>5}"
     print(head)
     print("-" * len(head))
-    for name, total, translated, fuzzy, untranslated, note in rows:
-        done = f"{100 * translated // total}%" if total else "-"
+    for name, row, note in rows:
+        total, translated, fuzzy, untranslated, done = numbers(*row)
         line = f"{name:<{width}}  {total:>8}  {translated:>10}  {fuzzy:>5}  {untranslated:>12}  {done:>5}"
         print((line + "  " + note).rstrip())
+        if name == "total" and others:
+            print("-" * len(head))
     return 0
 
 
@@ -201,14 +381,21 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("po_dir", type=Path)
         p.add_argument("--pot-dir", type=Path, required=True)
+        if name == "wrap":
+            p.add_argument("--compendium", type=Path, help="written by prepare before sphinx-intl update")
+    p = sub.add_parser("prepare")
+    p.add_argument("po_dir", type=Path)
+    p.add_argument("--compendium", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "theme-pot":
         return theme_pot(args.out, args.language)
     if not args.po_dir.is_dir():
         print(f"{args.po_dir} not found", file=sys.stderr)
         return 2
+    if args.command == "prepare":
+        return prepare(args.po_dir, args.compendium)
     if args.command == "wrap":
-        return wrap(args.po_dir, args.pot_dir)
+        return wrap(args.po_dir, args.pot_dir, args.compendium)
     return stats(args.po_dir, args.pot_dir)
 
 
