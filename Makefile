@@ -50,8 +50,11 @@ DOCTEST_PAGES ?=
 doctest: $(STAMP) ## Run every doctest block of every page, then print a per-page summary
 	@$(BIN)/python docs/_tools/doctest_pages.py $(BUILD) $(DOCTEST_PAGES)
 
-pytest: $(STAMP) ## Run the pytest suite only
-	$(BIN)/python -m pytest
+# The test files run side by side, one process per core (pytest-xdist); a
+# file's tests stay together, so they share its servers and workspaces.
+PYTEST_OPTS ?= -n auto --dist loadfile
+pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
+	$(BIN)/python -m pytest $(PYTEST_OPTS)
 
 test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite
 	@$(MAKE) --no-print-directory site
