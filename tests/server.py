@@ -79,9 +79,15 @@ class Server:
         raise ServerDidNotStart(
             f"{' '.join(self.argv)} did not answer on {self.url} within {self.timeout}s:\n{self.log}")
 
-    def stop(self, timeout=15) -> int:
+    def stop(self, timeout=15, group=False) -> int:
+        """SIGTERM to the main process, or with ``group`` to every process of
+        its session at once, as systemd's default KillMode=control-group does;
+        then wait up to ``timeout`` for the main process to exit."""
         if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
+            if group:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            else:
+                os.kill(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
