@@ -99,3 +99,33 @@ warnings.filterwarnings(
     message="StreamingHttpResponse must consume synchronous iterators",
     category=Warning,
 )
+
+# Logging ------------------------------------------------------------------
+# With DEBUG off and no LOGGING, Django sends the traceback of a 500 only to
+# the ADMINS, by email, and this project has none: under Uvicorn, Gunicorn,
+# Hypercorn and Granian it is lost. This writes every error that Django logs,
+# a 500 with its traceback among them, to standard error, in one shape
+# whichever server runs Django. Django's warnings, such as "Not Found" for a
+# 404, stay out, and so does everything else.
+LOGGING = {
+    "version": 1,
+    # The server set up its own loggers, its access log among them, before it
+    # imported Django: True would silence them.
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "loggers": {
+        # Every logger of Django's is under "django". Not propagating keeps
+        # the record from a handler that the server put on the root logger,
+        # as Daphne does, which would write it a second time.
+        "django": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+    },
+}

@@ -7,4 +7,6 @@ urlpatterns = [
     path("client/", views.client),
     path("form/", views.form),
     path("slow/", views.slow),
+    path("slow-sync/", views.slow_sync),
+    path("boom/", views.boom),
 ]

@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -43,3 +44,16 @@ async def slow(request):
     seconds = float(request.GET.get("seconds", "1"))
     await asyncio.sleep(seconds)
     return HttpResponse(f"Slept {seconds:g} s\n", content_type="text/plain")
+
+
+def slow_sync(request):
+    # Synchronous code that blocks, as a database query does: Django runs it
+    # in a thread, and each running request has its own.
+    seconds = float(request.GET.get("seconds", "1"))
+    time.sleep(seconds)
+    return HttpResponse(f"Slept {seconds:g} s in a thread\n", content_type="text/plain")
+
+
+def boom(request):
+    # A bug: the view raises, and Django answers 500 Internal Server Error.
+    raise RuntimeError("The boom view always fails.")
