@@ -111,7 +111,7 @@ EXPECTED = {
         workers=1, ready="Listening on TCP address", worker_pid=None,
         forwarded="203.0.113.7 https", finishes_running=None, exit_code=0,
         stop_log=["Killed 1 pending application instances"],
-        serve_log=["Not Found: /nowhere/"],
+        serve_log=['"GET /nowhere/" 404'],  # the access log; Django's warning: test_logging.py
         port_in_use=(1, "Listen failure: Couldn't listen on 127.0.0.1:{port}: "
                         "[Errno 98] Address already in use.")),
     "granian ": Expected(
@@ -754,3 +754,214 @@ def test_without_the_secret_key_every_server_logs_why(page, startswith, static_r
         except ProcessLookupError:
             pass
         process.wait()
+
+
+# --------------------------------------------------------------------------
+# When asgi.py fails to import (servers/index.md)
+# --------------------------------------------------------------------------
+
+from contextlib import ExitStack  # noqa: E402
+
+IMPORT_CHECK = 'python -c "import mysite.asgi"'
+SETTINGS_EXAMPLE = ROOT / "examples/settings"
+
+
+@contextmanager
+def without_the_key(argv, static_root, folder: Path, cwd=EXAMPLE, shell=False, **env):
+    """``argv`` started with no DJANGO_* variable (plus ``env``); yields the
+    process and its log file. Stopped with SIGTERM, then killed, on exit."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    folder.mkdir()
+    environ.update(PATH=f"{Path(sys.executable).parent}:{environ['PATH']}",
+                   DJANGO_STATIC_ROOT=str(static_root), HOME=str(folder),
+                   XDG_RUNTIME_DIR=str(folder), PYTHONUNBUFFERED="1", **env)
+    log = folder / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(["bash", "-c", argv] if shell else argv, cwd=cwd,
+                                   env=environ, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield process, log
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+UVICORN_RESTART = re.compile(r"Child process \[\d+\] died")
+GRANIAN_RESPAWN = "[INFO] Respawning worker-"
+GRANIAN_GIVES_UP = "[ERROR] Worker crash loop detected, exiting"
+
+
+def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root, tmp_path):
+    """The table of servers/index.md: the five commands, side by side, without the key."""
+    uvicorn_port, granian_port = free_port(), free_port()
+    commands = {
+        "uvicorn ": argv_for("servers/uvicorn", "uvicorn ", uvicorn_port),
+        "gunicorn mysite.asgi:application ": argv_for(
+            "servers/uvicorn", "gunicorn mysite.asgi:application ", free_port()),
+        "hypercorn ": argv_for("servers/hypercorn", "hypercorn ", free_port()),
+        "daphne ": argv_for("servers/daphne", "daphne ", free_port()),
+        "granian ": argv_for("servers/granian", "granian ", granian_port),
+    }
+    assert list(commands) == [startswith for _, startswith in SERVERS]
+    with ExitStack() as stack:
+        runs = {startswith: stack.enter_context(without_the_key(
+                    argv, static_root, tmp_path / startswith.split()[0]))
+                for startswith, argv in commands.items()}
+
+        def log(startswith):
+            return runs[startswith][1].read_text()
+
+        def exited(startswith):
+            return runs[startswith][0].poll() is not None
+
+        def settled():
+            return (all(exited(s) for s in ("gunicorn mysite.asgi:application ",
+                                             "hypercorn ", "daphne "))
+                    and (exited("uvicorn ") or len(UVICORN_RESTART.findall(log("uvicorn "))) >= 3)
+                    and (exited("granian ") or log("granian ").count(GRANIAN_RESPAWN) >= 3))
+
+        # Two workers fail at start; a third failure is one of their replacements.
+        wait_until(settled, 20, "each server to exit, or to restart a restarted worker",
+                   lambda: "\n".join(f"--- {s}\n{log(s)}" for s in runs))
+        # Running, and answering nothing.
+        unanswered = {}
+        for startswith, port in [("uvicorn ", uvicorn_port), ("granian ", granian_port)]:
+            if not exited(startswith):
+                try:
+                    unanswered[startswith] = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                except httpx.TransportError as error:
+                    unanswered[startswith] = error
+        logs = {s: log(s) for s in runs}
+        codes = {s: runs[s][0].poll() for s in runs}
+        # The restarting ones are still running, and stop when told to.
+        uvicorn_was_running = codes["uvicorn "] is None
+        for process, _ in runs.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGTERM)
+                process.wait(15)
+
+    for startswith, text in logs.items():
+        assert SECRET_MISSING in text, f"{startswith}:\n{text}"
+    # Uvicorn: a new worker for each failed one, replacements included.
+    assert uvicorn_was_running, logs["uvicorn "]
+    assert all(isinstance(answer, httpx.TransportError) for answer in unanswered.values()), \
+        unanswered
+    assert "uvicorn " in unanswered
+    assert len(UVICORN_RESTART.findall(logs["uvicorn "])) >= 3
+    assert logs["uvicorn "].count(SECRET_MISSING) >= 3
+    assert "Application startup complete." not in logs["uvicorn "]
+    # Gunicorn halts at the first worker that fails to boot; if it reaps the
+    # other one while it stops, that raises again, and Python exits with 1.
+    gunicorn = logs["gunicorn mysite.asgi:application "]
+    if codes["gunicorn mysite.asgi:application "] == 3:
+        assert "Reason: Worker failed to boot." in gunicorn
+    else:
+        assert codes["gunicorn mysite.asgi:application "] == 1, gunicorn
+        assert gunicorn.rstrip().endswith(
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"), gunicorn
+    assert codes["hypercorn "] == 0, logs["hypercorn "]
+    assert "Running on" not in logs["hypercorn "]
+    assert codes["daphne "] == 1, logs["daphne "]
+    assert "Listening on TCP address" not in logs["daphne "]
+    # Granian respawns, and gives up when a worker fails again soon after
+    # its respawn: after one respawn or after many, as timing has it.
+    granian = logs["granian "]
+    if codes["granian "] is None:
+        assert granian.count(GRANIAN_RESPAWN) >= 3, granian
+    else:
+        assert codes["granian "] == 1, granian
+        assert granian.count(GRANIAN_RESPAWN) >= 1 and GRANIAN_GIVES_UP in granian, granian
+    assert "[INFO] Started worker-" not in granian
+
+    text = page_text(INDEX)
+    for row in [
+        "| Uvicorn (`--workers 2`) | starts a new worker for each one that failed, again and again,",
+        "| Gunicorn with Uvicorn workers | logs `Reason: Worker failed to boot.` and exits with status "
+        "3; when its other worker fails while it stops, Gunicorn 27.0.1 ends with a `HaltServer` "
+        "traceback and status 1 instead |",
+        "| Hypercorn | exits with status 0,",
+        "| Daphne | exits with status 1 |",
+        "| Granian (`--respawn-failed-workers`) | respawns the failed workers until one fails again "
+        "soon after its respawn, then logs `Worker crash loop detected, exiting` and exits with "
+        "status 1 |",
+    ]:
+        assert row in text, row
+
+
+def test_what_makes_each_server_fail_fast(static_root, tmp_path):
+    """The last column of the table, and the import check, side by side."""
+    def without(argv, flag, values=0):
+        i = argv.index(flag)
+        return argv[:i] + argv[i + 1 + values:]
+
+    uvicorn = without(argv_for("servers/uvicorn", "uvicorn ", free_port()), "--workers", 1)
+    granian = without(argv_for("servers/granian", "granian ", free_port()),
+                      "--respawn-failed-workers")
+    gunicorn = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ",
+                        free_port()) + ["--preload"]
+    check = command(INDEX, IMPORT_CHECK).text
+    assert check == IMPORT_CHECK
+    hypercorn = command("servers/hypercorn", "hypercorn ").with_port(free_port())
+    settings_uvicorn = argv_for("settings", "uvicorn ", free_port())
+    with ExitStack() as stack:
+        runs = {
+            "uvicorn": stack.enter_context(without_the_key(uvicorn, static_root, tmp_path / "u")),
+            "granian": stack.enter_context(without_the_key(granian, static_root, tmp_path / "g")),
+            "gunicorn": stack.enter_context(without_the_key(gunicorn, static_root, tmp_path / "gu")),
+            "check": stack.enter_context(without_the_key(check, static_root, tmp_path / "c",
+                                                          shell=True)),
+            "check && hypercorn": stack.enter_context(without_the_key(
+                f"{check} && {hypercorn}", static_root, tmp_path / "ch", shell=True)),
+            "check with the key": stack.enter_context(without_the_key(
+                check, static_root, tmp_path / "ck", shell=True, DJANGO_SECRET_KEY=SECRET_KEY)),
+            "check --deploy": stack.enter_context(without_the_key(
+                "python manage.py check --deploy", static_root, tmp_path / "cd", shell=True)),
+            "settings page": stack.enter_context(without_the_key(
+                settings_uvicorn, static_root, tmp_path / "s", cwd=SETTINGS_EXAMPLE,
+                DJANGO_ALLOWED_HOSTS="example.com")),
+        }
+        wait_until(lambda: all(p.poll() is not None for p, _ in runs.values()), 30,
+                   "every command to exit",
+                   lambda: "\n".join(f"--- {n}\n{log.read_text()}" for n, (_, log) in runs.items()))
+        codes = {name: process.returncode for name, (process, _) in runs.items()}
+        logs = {name: log.read_text() for name, (_, log) in runs.items()}
+
+    assert codes == {"uvicorn": 1, "granian": 1, "gunicorn": 1, "check": 1,
+                     "check && hypercorn": 1, "check with the key": 0, "check --deploy": 1,
+                     "settings page": 1}, logs
+    for name in ("uvicorn", "granian", "gunicorn", "check", "check && hypercorn",
+                 "check --deploy"):
+        assert SECRET_MISSING in logs[name], f"{name}:\n{logs[name]}"
+    assert logs["check"].splitlines()[-1] == f"django.core.exceptions.{SECRET_MISSING}"
+    assert logs["check with the key"] == ""
+    # --preload: the main process fails, before any worker.
+    assert "Booting worker" not in logs["gunicorn"]
+    # Hypercorn never started.
+    assert "Running on" not in logs["check && hypercorn"]
+    assert GRANIAN_RESPAWN not in logs["granian"]
+    assert ("mysite.settings.prod reads it at start-up." in logs["settings page"])
+
+    text = page_text(INDEX)
+    assert "Uvicorn in one process, without `--workers`, exits with status 1" in text
+    assert ("with `--preload`, Gunicorn imports the application before it starts any worker, "
+            "and exits with status 1") in text
+    assert ("without `--respawn-failed-workers`, Granian exits with status 1 at the first "
+            "failure") in text
+    assert ("`python -c \"import mysite.asgi\" && hypercorn ...` in the script that starts it: "
+            "without the key, that line exits with status 1, and Hypercorn never starts") in text
+    assert "`python manage.py check --deploy` also exits with status 1 without the key" in text
+    settings = page_text("settings")
+    assert "and exits instead of starting" not in settings
+    assert ("Uvicorn in one process, as started below, exits with status 1, but some servers "
+            "start their worker processes again and again, and Hypercorn exits with status 0"
+            ) in settings
