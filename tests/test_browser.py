@@ -55,19 +55,35 @@ class Watch:
         self.requests = []
         self.problems = []
         self.allowed_404 = set()
+        self.started = self.ended = 0
         context.on("request", self._request)
-        context.on("requestfinished", lambda r: self.requests.append(r))
+        context.on("requestfinished", self._finished)
         context.on("requestfailed", self._failed)
         context.on("response", self._response)
         context.on("console", self._console)
         context.on("weberror", lambda e: self.problems.append(f"uncaught: {e.error}"))
 
     def _request(self, request):
+        self.started += 1
         url = request.url
         if not url.startswith(self.origin + "/") and not url.startswith(("data:", "blob:", "about:")):
             self.problems.append(f"other origin: {url}")
 
+    def _finished(self, request):
+        self.ended += 1
+        self.requests.append(request)
+
+    def wait_until_quiet(self, page, quiet_ms=150):
+        """Like Playwright's networkidle, which waits 500 ms: every request
+        the page started has ended, and none started for ``quiet_ms``."""
+        while True:
+            seen = self.started
+            page.wait_for_timeout(quiet_ms)
+            if self.started == seen and self.ended == self.started:
+                return
+
     def _failed(self, request):
+        self.ended += 1
         # ERR_ABORTED: the page went elsewhere before this loaded (a redirect).
         if "ERR_ABORTED" not in (request.failure or ""):
             self.problems.append(f"failed: {request.url} {request.failure}")
@@ -201,7 +217,8 @@ def test_every_page_loads_under_budget_from_this_origin_only(browser, site):
         context = browser.new_context()
         watch = Watch(context, site)
         page = context.new_page()
-        page.goto(f"{site}/{path}", wait_until="networkidle")
+        page.goto(f"{site}/{path}", wait_until="load")
+        watch.wait_until_quiet(page)
         sizes[path or "/"] = watch.transferred()
         problems += [f"{path or '/'}: {p}" for p in watch.problems]
         context.close()
