@@ -1,10 +1,11 @@
 """The translators' gate: docs/_tools/intl_check.py (`make intl-check`).
 
-Each test copies the project (conf.py, Makefile, docs/, locale/) into a
-temporary folder, adds a small orphan page with a complete, correct Chinese
-catalogue, breaks that catalogue in one way, and runs the checker on it, as
-`make intl-check` does: it must exit non-zero and name the file, the line and
-the reason.
+Each test copies the project (conf.py, Makefile, and of docs/ and locale/
+everything but the real pages these tests do not use and their catalogues:
+tests/workspace.py) into a temporary folder, adds a small orphan page with a
+complete, correct Chinese catalogue, breaks that catalogue in one way, and
+runs the checker on it, as `make intl-check` does: it must exit non-zero and
+name the file, the line and the reason.
 
 What this proves, and what it does not:
 
@@ -22,7 +23,7 @@ What this proves, and what it does not:
   the very bytes of the correct catalogue; a paragraph moved to another page
   keeps its translation there, as a fuzzy entry;
 * `make intl-stats` and the site's "Translation status" page agree, row by
-  row and in total, on the real catalogues;
+  row and in total, on the real catalogues of the copy's pages;
 * `test_the_real_catalogues_pass` runs the checker on the project's own
   catalogues against the current English pages; the site that `make html`
   builds from them therefore has none of these faults, as far as the
@@ -31,17 +32,21 @@ What this proves, and what it does not:
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import polib
 import pytest
+from workspace import bytecode_env, copy_workspace, slim_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PO = "locale/zh_CN/LC_MESSAGES/intl-fixture.po"
+# The real pages the workspace needs: the fixture page links to the overview,
+# test_intl_stats_counts_what_sphinx_can_read breaks middleware.po, and the
+# status page is checked. workspace.slim_copy adds what these link to.
+PAGES = ["overview", "middleware", "translation-status"]
 MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed", "SPHINXOPTS=-q"]
 
 PAGE = """\
@@ -90,11 +95,11 @@ CHINESE = {
 # A make started by `make test` must not pass its settings (BUILD=..., -j)
 # on to the make run inside the copy, nor its build folder to the copy's
 # conf.py (DOCS_BUILD_DIR: where the builds keep their catalogues).
-ENV = {
+ENV = bytecode_env({
     k: v
     for k, v in os.environ.items()
     if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DOCS_BUILD_DIR", "SITE_DIR"}
-}
+})
 
 
 def run(cmd, cwd, check=True):
@@ -108,14 +113,7 @@ def run(cmd, cwd, check=True):
 def pristine(tmp_path_factory):
     """A copy of the project with the fixture page and its full translation,
     catalogues made by `make intl-update` as a translator would."""
-    ws = tmp_path_factory.mktemp("intl") / "repo"
-    ws.mkdir()
-    for name in ("conf.py", "Makefile", "requirements.txt"):
-        shutil.copy2(ROOT / name, ws / name)
-    shutil.copytree(ROOT / "docs", ws / "docs", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "locale", ws / "locale", ignore=shutil.ignore_patterns("*.mo"))
-    (ws / "examples").symlink_to(ROOT / "examples")
-    (ws / ".venv").symlink_to(ROOT / ".venv")
+    ws = slim_copy(tmp_path_factory.mktemp("intl") / "repo", PAGES)
     (ws / "docs" / "intl-fixture.md").write_text(PAGE, encoding="utf-8")
     (ws / "docs" / "intl-untranslated.md").write_text(UNTRANSLATED, encoding="utf-8")
     run([*MAKE, "intl-update"], ws)
@@ -129,9 +127,7 @@ def pristine(tmp_path_factory):
 
 @pytest.fixture
 def ws(pristine, tmp_path):
-    copy = tmp_path / "repo"
-    shutil.copytree(pristine, copy, symlinks=True)
-    return copy
+    return copy_workspace(pristine, tmp_path / "repo")
 
 
 def check(ws, *paths):
@@ -663,9 +659,10 @@ def stats_rows(ws):
 
 
 def test_intl_stats_and_the_status_page_agree(pristine, built):
-    """The real catalogues (and the two fixture pages): `make intl-stats`
-    shows the numbers of the site's "Translation status" page, total included;
-    the theme's strings, on no page, are listed after the total."""
+    """The real catalogues of the copy's pages (and the two fixture pages):
+    `make intl-stats` shows the numbers of the site's "Translation status"
+    page, total included; the theme's strings, on no page, are listed after
+    the total."""
     status = status_rows((built["zh_CN"] / "translation-status.html").read_text(encoding="utf-8"))
     stats = stats_rows(pristine)
     theme = stats.pop("sphinx (theme strings)")

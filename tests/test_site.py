@@ -4,7 +4,8 @@ the way an author or translator breaks it.
 
 A module-scoped workspace holds a copy of the sources with .venv and
 examples/ linked, and a site that `make site` assembled; each test works on
-a copy of that, so the real tree is never touched.
+a copy of that, so the real tree is never touched. The copy has only the
+pages the tests use (tests/workspace.py): each build there is quick.
 """
 
 import os
@@ -24,13 +25,19 @@ sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 
 import linkcheck  # noqa: E402
 from server import free_port  # noqa: E402
+from workspace import bytecode_env, copy_workspace, slim_copy  # noqa: E402
 
 PO = "locale/zh_CN/LC_MESSAGES"
+# The real pages the tests break, remove or run (with index.md, and what
+# workspace.slim_copy adds: the pages these link to), and the status page,
+# which links to every page.
+PAGES = ["overview", "middleware", "translation-status"]
 
 
 def make(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items()
                if k not in ("SITE_DIR", "DOCS_BUILD_DIR", "MAKEFLAGS", "MAKELEVEL")}
+    environ = bytecode_env(environ)
     environ.update(env or {})
     return subprocess.run(["make", "--no-print-directory", *args], cwd=ws, env=environ,
                           capture_output=True, text=True, timeout=300)
@@ -38,15 +45,7 @@ def make(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    ws = tmp_path_factory.mktemp("site") / "repo"
-    ws.mkdir()
-    for name in ("conf.py", "Makefile", "requirements.txt"):
-        shutil.copy2(ROOT / name, ws / name)  # keeps .venv's stamp newer
-    ignore = shutil.ignore_patterns("__pycache__", "*.mo")
-    shutil.copytree(ROOT / "docs", ws / "docs", ignore=ignore)
-    shutil.copytree(ROOT / "locale", ws / "locale", ignore=ignore)
-    (ws / "examples").symlink_to(ROOT / "examples")
-    (ws / ".venv").symlink_to(ROOT / ".venv")
+    ws = slim_copy(tmp_path_factory.mktemp("site") / "repo", PAGES)
     done = make(ws, "site")
     assert done.returncode == 0, done.stdout + done.stderr
     return ws
@@ -54,9 +53,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def ws(built, tmp_path):
-    copy = tmp_path / "repo"
-    shutil.copytree(built, copy, symlinks=True)
-    return copy
+    return copy_workspace(built, tmp_path / "repo")
 
 
 def site_files(ws: Path) -> dict:
@@ -242,10 +239,19 @@ def test_a_removed_requirement_leaves_the_venv(tmp_path):
     ws = tmp_path / "repo"
     ws.mkdir()
     shutil.copy2(ROOT / "Makefile", ws / "Makefile")
-    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PYTHON": sys.executable}
+    # PIP_NO_COMPILE: pip (in `python -m venv` too) leaves out the bytecode.
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_NO_COMPILE": "1",
+           "PYTHON": sys.executable}
     requirements = ws / "requirements.txt"
     requirements.write_text("kept==1.0\ndropped==1.0\n")
-    assert make(ws, "venv", env=env).returncode == 0
+    # The .venv that an earlier `make venv` left: both installed by pip, and
+    # the stamp. Made without pip in it (its copy of pip is the slow part of
+    # `python -m venv`), installed into by the test's own pip.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", ws / ".venv"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", ws / ".venv/bin/python", "install",
+                    "--quiet", "--disable-pip-version-check", "-r", requirements],
+                   env=os.environ | env, check=True)
+    (ws / ".venv/.installed").touch()
     site_packages = list((ws / ".venv/lib").glob("python*/site-packages"))[0]
     assert (site_packages / "dropped").is_dir()
     requirements.write_text("kept==1.0\n")

@@ -1,0 +1,191 @@
+"""A small working copy of the project, for the tests that build it.
+
+The tests of the build pipeline (test_site.py) and of the translators' gate
+(test_intl_check.py) run `make site`, `make intl-update`, sphinx-build and
+the like on a copy of the project, many times; every one of those builds
+every page it finds, in both languages. They need only a few real pages, so
+``slim_copy(dest, pages)`` copies:
+
+* conf.py, the Makefile and requirements.txt (with their times, so that the
+  linked .venv's stamp stays newer than requirements.txt);
+* everything of docs/ that is not a page (_ext, _templates, _static, _root,
+  _tools, ...);
+* the pages asked for, docs/index.md, and every page those link to or that
+  lists them in a toctree, until nothing is missing: the copy builds without
+  a warning, as the real tree does;
+* in each copied page, its toctrees as they are, less the entries of the
+  pages that were not copied (a toctree left empty keeps its caption, which
+  is one of the page's messages);
+* locale/ without .mo files, with the catalogues of the copied pages and
+  every catalogue that is not a page's (the theme's sphinx.po), and the
+  glossary;
+* examples/ and .venv as links to the real ones.
+
+``copy_workspace``
+copies a workspace for one test; ``bytecode_env`` is the environment that
+lets the builds in a workspace keep their bytecode.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+LC_MESSAGES = Path("locale/zh_CN/LC_MESSAGES")
+
+TOCTREE = re.compile(r"^(```+|:::+)\{toctree\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+MD_LINK = re.compile(r"\]\(\s*<?([^)\s>#]+\.md)(?:#[^)\s>]*)?>?\s*\)")
+DOC_ROLE = re.compile(r"\{doc\}`(?:[^`<]*<([^`>]+)>|([^`<]+))`")
+
+
+def _is_page(path: Path, docs: Path) -> bool:
+    relative = path.relative_to(docs)
+    return path.suffix == ".md" and not any(part.startswith("_") for part in relative.parts)
+
+
+def pages(ws: Path) -> list[str]:
+    """The docnames of the pages in ``ws/docs``."""
+    docs = ws / "docs"
+    return sorted(p.relative_to(docs).with_suffix("").as_posix() for p in docs.rglob("*.md") if _is_page(p, docs))
+
+
+def _resolve(docname: str, target: str) -> str:
+    """A link or toctree target of page ``docname``, as a docname."""
+    target = target.strip().removesuffix(".md")
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = []
+    for part in (Path(docname).parent / target).as_posix().split("/"):
+        if part == "..":
+            parts and parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _toctree_entries(block: str):
+    """(line, target) of the entries of a toctree's body."""
+    for line in block.splitlines(keepends=True):
+        entry = line.strip()
+        if not entry or entry.startswith(":"):
+            continue
+        titled = re.fullmatch(r".*<([^<>]+)>", entry)
+        yield line, titled[1] if titled else entry
+
+
+def _links(docname: str, text: str) -> set[str]:
+    """The pages that page ``docname`` links to (Markdown links, {doc})."""
+    found = set(MD_LINK.findall(text)) | {a or b for a, b in DOC_ROLE.findall(text)}
+    return {_resolve(docname, t) for t in found if "://" not in t}
+
+
+def _keep_entries(docname: str, text: str, kept: set[str], everything: set[str]) -> str:
+    """The page with its toctrees less the entries of pages not kept."""
+
+    def keep(line: str) -> bool:
+        entry = next((target for _, target in _toctree_entries(line)), None)
+        if entry is None:  # an option or a blank line
+            return True
+        target = _resolve(docname, entry)
+        return target in kept or target not in everything
+
+    def filtered(match):
+        body = "".join(line for line in match[2].splitlines(keepends=True) if keep(line))
+        start, end = match.start(2) - match.start(0), match.end(2) - match.start(0)
+        return match[0][:start] + body + match[0][end:]
+
+    return TOCTREE.sub(filtered, text)
+
+
+def closure(wanted) -> set[str]:
+    """The pages ``wanted``, index, and what they link to or are listed by."""
+    texts = {d: (DOCS / f"{d}.md").read_text(encoding="utf-8") for d in pages(ROOT)}
+    parents = {}  # docname -> pages whose toctree lists it
+    for docname, text in texts.items():
+        for m in TOCTREE.finditer(text):
+            for _, target in _toctree_entries(m[2]):
+                parents.setdefault(_resolve(docname, target), set()).add(docname)
+    kept, todo = set(), {"index", *wanted}
+    while todo:
+        docname = todo.pop()
+        if docname in kept:
+            continue
+        if docname not in texts:
+            raise AssertionError(f"no page docs/{docname}.md")
+        kept.add(docname)
+        todo |= (_links(docname, texts[docname]) & set(texts)) | parents.get(docname, set())
+    return kept
+
+
+def slim_copy(ws: Path, wanted) -> Path:
+    """Copy the project into ``ws`` (a new folder) with only the pages needed
+    for ``wanted`` (docnames); return ``ws``."""
+    everything = set(pages(ROOT))
+    kept = closure(wanted)
+    ws.mkdir(parents=True, exist_ok=True)
+    for name in ("conf.py", "Makefile", "requirements.txt"):
+        shutil.copy2(ROOT / name, ws / name)  # keeps .venv's stamp newer
+    ignore = shutil.ignore_patterns("__pycache__", "*.mo")
+    for path in sorted(DOCS.rglob("*")):
+        relative = path.relative_to(DOCS)
+        if path.is_dir() or "__pycache__" in relative.parts:
+            continue
+        if _is_page(path, DOCS):
+            docname = relative.with_suffix("").as_posix()
+            if docname not in kept:
+                continue
+            text = _keep_entries(docname, path.read_text(encoding="utf-8"), kept, everything)
+            (ws / "docs" / relative).parent.mkdir(parents=True, exist_ok=True)
+            (ws / "docs" / relative).write_text(text, encoding="utf-8")
+            shutil.copystat(path, ws / "docs" / relative)
+            continue
+        (ws / "docs" / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, ws / "docs" / relative)
+    shutil.copytree(ROOT / "locale", ws / "locale", ignore=ignore)
+    catalogues = ws / LC_MESSAGES
+    for po in list(catalogues.rglob("*.po")):
+        domain = po.relative_to(catalogues).with_suffix("").as_posix()
+        if domain in everything and domain not in kept:
+            po.unlink()
+    for folder in sorted(catalogues.rglob("*"), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    (ws / "examples").symlink_to(ROOT / "examples")
+    (ws / ".venv").symlink_to(ROOT / ".venv")
+    return ws
+
+
+def bytecode_env(env: dict) -> dict:
+    """``env`` for the processes a test starts, so that they do not compile
+    all of Sphinx again, every one of them.
+
+    The Makefile keeps bytecode in $(BUILD)/pycache (PYTHONPYCACHEPREFIX), in
+    the workspace too; a PYTHONDONTWRITEBYTECODE=1 from the caller's shell
+    (some CI images set it) would leave that folder empty, so that each of the
+    many sphinx-build, sphinx-intl and intl_tools.py runs spent its first
+    seconds compiling. It is dropped (test_site.py checks that nothing but
+    _build/ gets bytecode). Processes started without make keep theirs where
+    `make` in the real tree does.
+    """
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / "_build" / "pycache"))
+    return env
+
+
+def _link_or_copy(src, dst):
+    # Bytecode is replaced, never changed in place: the copy may share it.
+    if "pycache" in Path(src).parts:
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:
+            pass
+    return shutil.copy2(src, dst)
+
+
+def copy_workspace(ws: Path, dest: Path) -> Path:
+    """A copy of workspace ``ws`` (links kept as links, times kept) at ``dest``."""
+    shutil.copytree(ws, dest, symlinks=True, copy_function=_link_or_copy)
+    return dest
