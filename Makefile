@@ -13,6 +13,10 @@ BUILD    ?= _build
 # and Python its bytecode: nothing a target runs writes outside $(BUILD).
 export DOCS_BUILD_DIR := $(abspath $(BUILD))
 export PYTHONPYCACHEPREFIX := $(abspath $(BUILD))/pycache
+# Bytecode goes there, so write it even where the shell says not to: without
+# it every server, build and doctest the tests start compiles Django and
+# Sphinx again.
+unexport PYTHONDONTWRITEBYTECODE
 SRC      := docs
 
 .DEFAULT_GOAL := help
