@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -142,6 +143,12 @@ class Postgres:
             return found.count(application_name)
         return len([name for name in found if name != "tests-monitor"])
 
+    def peak(self, application_name=None) -> "Peak":
+        """``with pg.peak() as peak:``: the most connections open at once
+        while the block ran, in ``peak.peak``, sampled every 10 ms (so the
+        true peak may be higher, never lower)."""
+        return Peak(self, application_name)
+
     # ----------------------------------------------------------------------
 
     def __enter__(self):
@@ -219,3 +226,30 @@ class Postgres:
             if getattr(self, "_logfile", None):
                 self._logfile.close()
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Peak(threading.Thread):
+    def __init__(self, pg, application_name=None):
+        super().__init__(daemon=True)
+        self.pg, self.application_name = pg, application_name
+        self.peak, self._done = 0, threading.Event()
+
+    def run(self):
+        with self.pg.connect() as conn:
+            while not self._done.is_set():
+                count = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                    " AND datname = %s AND application_name <> 'tests-monitor'"
+                    + (" AND application_name = %s" if self.application_name else ""),
+                    [DATABASE, *([self.application_name] if self.application_name else [])],
+                ).fetchone()[0]
+                self.peak = max(self.peak, count)
+                time.sleep(0.01)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self.join()
