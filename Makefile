@@ -21,7 +21,7 @@ SRC      := docs
 
 .DEFAULT_GOAL := help
 .PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench \
-  linkcheck
+  bench-db linkcheck
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -76,6 +76,9 @@ bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language again
 
 bench: $(STAMP) ## Load-test each documented server (needs wrk); writes docs/_static/bench/
 	@$(BIN)/python docs/_tools/bench.py
+
+bench-db: $(STAMP) ## Count PostgreSQL connections per database setting under load (needs wrk, postgresql)
+	@$(BIN)/python docs/_tools/bench_db.py
 
 # The site as published: both languages, the root page that picks one, 404,
 # sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.
