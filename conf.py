@@ -31,6 +31,7 @@ extensions = [
     "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
     "translation_notice",  # docs/_ext: "not yet translated" notice, status page
     "doctest_lines",  # docs/_ext: doctest failures at the right line of a Markdown page
+    "design_where_used",  # docs/_ext: sphinx-design's CSS and JS only where a page uses them
 ]
 
 root_doc = "index"

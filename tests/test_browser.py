@@ -415,3 +415,18 @@ def test_home_page_screenshots(reader, site, scheme):
     dark = sum(map(int, re.findall(r"\d+", backgrounds.pop())[:3])) < 3 * 128
     assert dark == (scheme == "dark")
     watch.assert_clean()
+
+
+def test_sphinx_design_loads_only_on_pages_that_use_it():
+    """docs/_ext/design_where_used.py: its 55 KB stylesheet and its script
+    are on the pages with tabs, and on no other page."""
+    with_design, without = [], []
+    for path in sorted(SITE.glob("*/**/*.html")):
+        html = path.read_text(encoding="utf-8")
+        head = html.split("</head>", 1)[0]
+        uses = 'class="sd-' in html
+        loads = ["sphinx-design.min.css" in head, 'design-tabs.js?v=' in html]
+        assert loads == [uses, uses], path
+        (with_design if uses else without).append(path.relative_to(SITE).as_posix())
+    assert "en/servers/index.html" in with_design and "zh_CN/servers/index.html" in with_design
+    assert "en/overview.html" in without and "zh_CN/search.html" in without
