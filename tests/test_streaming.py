@@ -15,13 +15,11 @@ All servers and proxies start side by side once for the module.
 
 import shlex
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -83,8 +81,8 @@ def deployed(upstream, tmp_path_factory):
     commands["daphne-short"] = (
         shlex.split(shown.replace("--http-timeout 60 ", f"--http-timeout {SHORT_HTTP_TIMEOUT} ")),
         port, "daphne ")
-    static_root = Path(tempfile.mkdtemp(prefix="static-"))  # the servers' conf needs one
-    static_root.chmod(0o755)
+    # The servers' configuration names a static folder; no test asks nginx for a file.
+    static_root = tmp_path_factory.mktemp("static")
     started = {}
     for name, (argv, port, startswith) in commands.items():
         home = tmp_path_factory.mktemp(name)  # Gunicorn's control socket
@@ -360,7 +358,8 @@ def test_daphnes_http_timeout_ends_a_stream_as_if_it_were_complete(deployed, ups
 
 def test_no_servers_keep_alive_timeout_cuts_a_stream(deployed, long_streams):
     """The pages' keep-alive timeouts (5 s) close idle connections, not a
-    response that is being sent: an event stream outlived them on every server."""
+    response that is being sent: an event stream outlived them on every server,
+    Daphne with the page's --http-timeout 60 included."""
     keepalives = {name: future.result(30) for name, future in long_streams.items()}
     # One comment every 0.2 s for 6 s, and then the event pushed after them.
     assert all(count >= 10 for count in keepalives.values()), keepalives
