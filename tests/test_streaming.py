@@ -13,7 +13,9 @@ configuration shows what proxy buffering does to a stream.
 All servers and proxies start side by side once for the module.
 """
 
+import os
 import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -330,9 +332,82 @@ def test_a_client_that_goes_away_ends_the_view_and_its_upstream_connection(
     with client, client.stream("GET", f"{url}/events/?topic={topic}") as response:
         read_until(response.iter_raw(), b"data: hello\n\n")
         # Streaming: the view holds its connection to the upstream open.
-        assert upstream.opened(topic).is_set() and not upstream.closed(topic).is_set()
+        assert upstream.opened(topic).is_set()
+        assert not upstream.closed(topic).is_set(), upstream.ended.get(topic)
     # The client has gone: the view's finally closed the upstream connection.
     assert upstream.closed(topic).wait(10), deployed[name].server.log
+
+
+# Django's own ASGI handler, called the way a server calls it, with a send()
+# that is still sending the first event when the client goes away: where
+# Django's cancellation then lands is no longer a matter of timing.
+DISCONNECT_WHILE_SENDING = """
+import asyncio, gc, sys
+sys.path.insert(0, ".")
+from mysite.asgi import application
+from mysite import views
+
+if sys.argv[1] == "generator-only":  # the same events, without EventStream.close()
+    EventStream = views.EventStream
+    views.EventStream = lambda topic, last_event_id: EventStream(topic, last_event_id).events()
+
+async def main(topic):
+    loop = asyncio.get_running_loop()
+    gone = asyncio.Event()
+    received = []
+
+    async def receive():
+        received.append(1)
+        if len(received) == 1:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if b"data: one" in message.get("body", b""):
+            gone.set()                   # the client goes away...
+            await asyncio.Event().wait()  # ...while this piece is being sent
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": "/events/",
+             "raw_path": b"/events/", "query_string": f"topic={topic}".encode(),
+             "root_path": "", "headers": [(b"host", b"127.0.0.1")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    await application(scope, receive, send)
+    print("handled", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    gc.collect()
+    await asyncio.sleep(1)
+    print("collected", flush=True)
+
+asyncio.run(main(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("variant", ["event-stream", "generator-only"])
+def test_a_client_gone_while_django_sends_leaves_the_generator_to_close(upstream, variant):
+    """Django 5.2 does not close the generator then: its finally waits for the
+    garbage collector; EventStream.close(), which Django calls, does not wait."""
+    topic = key("while-sending", variant)
+    upstream.push(topic, 1, "one")
+    env = {**os.environ, "DJANGO_SECRET_KEY": SECRET_KEY, "STREAMING_UPSTREAM_URL": upstream.url,
+           "PYTHONPATH": ""}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    script = subprocess.Popen([sys.executable, "-c", DISCONNECT_WHILE_SENDING, variant, topic],
+                              cwd=EXAMPLE, env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert script.stdout.readline() == "handled\n"
+        closed_before_collecting = upstream.closed(topic).wait(1 if variant != "event-stream" else 5)
+        script.stdin.write("collect\n")
+        script.stdin.flush()
+        assert script.stdout.readline() == "collected\n"
+        assert upstream.closed(topic).wait(5)
+    finally:
+        output, _ = script.communicate(timeout=10)
+    assert script.returncode == 0, output
+    assert upstream.opened(topic).is_set()
+    assert closed_before_collecting is (variant == "event-stream")
 
 
 # --------------------------------------------------------------------------
@@ -378,3 +453,5 @@ def test_the_page_says_what_the_tests_found():
     assert "proxy_read_timeout 5m;" in STREAMING_CONF.read_text() and "5 minutes" in text
     assert "proxy_buffering off;" in STREAMING_CONF.read_text()
     assert "proxy_buffering" not in SERVERS_CONF.read_text()
+    assert ("With `EventStream`, the upstream sees the connection close as soon as Django is "
+            "done; with the generator alone, only after `gc.collect()`.") in text

@@ -33,6 +33,7 @@ class Upstream:
         self._events = defaultdict(list)  # topic -> [(id, data)]
         self._changed = {}                # topic -> asyncio.Event, set on a push
         self.requests = []                # (path, query) in the order they came
+        self.ended = {}                   # topic -> how its last event stream ended
 
     # What the test sees and does -------------------------------------------
     def arrived(self, key) -> threading.Event:
@@ -104,7 +105,11 @@ class Upstream:
                 done, _ = await asyncio.wait({eof, changed}, return_when=asyncio.FIRST_COMPLETED)
                 changed.cancel()
                 if eof in done:
+                    self.ended[topic] = f"the client closed the connection ({eof.result()!r})"
                     return
+        except BaseException as error:
+            self.ended[topic] = repr(error)
+            raise
         finally:
             self.closed(topic).set()
             eof.cancel()

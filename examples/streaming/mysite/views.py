@@ -53,30 +53,51 @@ async def relay(url, params, queue):
         queue.put_nowait(None)
 
 
-async def event_stream(topic, last_event_id):
-    # Tell the browser how long to wait before it reconnects.
-    yield f"retry: {settings.SSE_RETRY_MILLISECONDS}\n\n"
-    queue = asyncio.Queue()
-    reader = asyncio.create_task(relay(
-        f"{settings.UPSTREAM_URL}/events/", {"topic": topic, "after": last_event_id}, queue))
-    try:
-        while True:
-            try:
-                line = await asyncio.wait_for(queue.get(), settings.SSE_KEEPALIVE_SECONDS)
-            except TimeoutError:
-                # A comment line: browsers ignore it, proxies see traffic.
-                yield ": keep-alive\n\n"
-                continue
-            if line is None:
-                return
-            event_id, data = line.split(" ", 1)
-            yield f"id: {event_id}\ndata: {data}\n\n"
-    finally:
-        # When the client goes away, Django cancels the task that runs this
-        # generator: asyncio.CancelledError is raised at the await where it
-        # waits, and this runs on the way out. Whatever ended the stream,
-        # stop the reader, which closes the connection to the upstream.
-        reader.cancel()
+class EventStream:
+    """The events of one request, and the task that reads them from upstream."""
+
+    def __init__(self, topic, last_event_id):
+        self.topic = topic
+        self.last_event_id = last_event_id
+        self.reader = None
+
+    def __aiter__(self):
+        return self.events()
+
+    async def events(self):
+        # Tell the browser how long to wait before it reconnects.
+        yield f"retry: {settings.SSE_RETRY_MILLISECONDS}\n\n"
+        queue = asyncio.Queue()
+        self.loop = asyncio.get_running_loop()
+        self.reader = asyncio.create_task(relay(
+            f"{settings.UPSTREAM_URL}/events/",
+            {"topic": self.topic, "after": self.last_event_id}, queue))
+        try:
+            while True:
+                try:
+                    line = await asyncio.wait_for(queue.get(), settings.SSE_KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    # A comment line: browsers ignore it, proxies see traffic.
+                    yield ": keep-alive\n\n"
+                    continue
+                if line is None:
+                    return
+                event_id, data = line.split(" ", 1)
+                yield f"id: {event_id}\ndata: {data}\n\n"
+        finally:
+            # When the client goes away while this waits, Django cancels the
+            # task: asyncio.CancelledError is raised at the await, and this
+            # runs on the way out. Stop the reader, which closes the
+            # connection to the upstream.
+            self.reader.cancel()
+
+    def close(self):
+        # Django calls this when the response is done, however it ended,
+        # also when the client went away while Django was sending a piece
+        # and the generator above was left where it was. Django calls it
+        # from a thread: ask the event loop to stop the reader.
+        if self.reader is not None:
+            self.loop.call_soon_threadsafe(self.reader.cancel)
 
 
 async def events(request):
@@ -85,7 +106,7 @@ async def events(request):
     if not last_event_id.isdigit():
         last_event_id = "0"
     response = StreamingHttpResponse(
-        event_stream(request.GET.get("topic", ""), last_event_id),
+        EventStream(request.GET.get("topic", ""), last_event_id),
         content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
