@@ -330,7 +330,9 @@ def test_a_client_that_goes_away_ends_the_view_and_its_upstream_connection(
     upstream.push(topic, 1, "hello")
     client, url = client_and_url(deployed, name, via)
     with client, client.stream("GET", f"{url}/events/?topic={topic}") as response:
-        read_until(response.iter_raw(), b"data: hello\n\n")
+        # Keep the iterator: once it is collected, httpx closes the connection.
+        chunks = response.iter_raw()
+        read_until(chunks, b"data: hello\n\n")
         # Streaming: the view holds its connection to the upstream open.
         assert upstream.opened(topic).is_set()
         assert not upstream.closed(topic).is_set(), upstream.ended.get(topic)
