@@ -7,7 +7,8 @@
 The site configuration is the example's own file with only its ports and
 paths filled in: the two ``listen`` ports become free ports on 127.0.0.1, the
 upstream becomes ``upstream``, the certificate is one made for this run by
-trustme, and the static folder is ``static_root``. A small main
+trustme, and the static folder is ``static_root`` (None for a configuration
+that serves no static files). A small main
 configuration around it keeps everything nginx writes (pid, logs, temporary
 files) in a temporary folder. If the block fails, nginx's error log and the
 tail of its access log are printed (``show_logs()``), and pytest shows them
@@ -64,13 +65,13 @@ class NginxDidNotStart(AssertionError):
 
 
 class Nginx:
-    def __init__(self, site_conf: Path, upstream: str, static_root: Path, timeout=10):
+    def __init__(self, site_conf: Path, upstream: str, static_root: Path | None, timeout=10):
         if not Path(NGINX).exists():
             raise NginxDidNotStart(
                 "nginx is not installed: `apt-get install nginx` (.ci/run does it)")
         self.site_conf = Path(site_conf)
         self.upstream = upstream
-        self.static_root = Path(static_root)
+        self.static_root = Path(static_root) if static_root is not None else None
         self.timeout = timeout
         self.http_port = free_port()
         self.https_port = free_port()
@@ -87,8 +88,11 @@ class Nginx:
             (":443$request_uri", f":{self.https_port}$request_uri"),
             (EXAMPLE_CERT, str(self.dir / "cert.pem")),
             (EXAMPLE_KEY, str(self.dir / "key.pem")),
-            (EXAMPLE_STATIC, f"{self.static_root}/"),
         ]
+        if self.static_root is not None:  # a configuration without static files has none
+            replacements.append((EXAMPLE_STATIC, f"{self.static_root}/"))
+        elif EXAMPLE_STATIC in text:
+            raise ValueError(f"{self.site_conf} serves static files: give a static_root")
         for old, new in replacements:
             if old not in text:
                 raise ValueError(f"{self.site_conf}: expected {old!r} in the configuration")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("quote/", views.quote),
+    path("report/", views.report),
+    path("report-sync/", views.report_sync),
+    path("events/", views.events),
+]
