@@ -6,7 +6,7 @@ measured in three scenarios, one after another, a few seconds each:
 
 sync    GET / of examples/servers: a synchronous Django view, loaded with
         `wrk` at SYNC_CONNECTIONS connections.
-async   GET /quote/ of examples/streaming: an async view that awaits an
+async   GET /quote-shared/ of examples/streaming: an async view that awaits an
         upstream HTTP service which takes UPSTREAM_DELAY seconds to answer
         (docs/_tools/bench_upstream.py, a process of its own), loaded with
         `wrk` at each of ASYNC_CONNECTIONS.
@@ -70,14 +70,16 @@ OUT = ROOT / "docs" / "_static" / "bench"
 LANGUAGES = ("en", "zh_CN")
 THREADS = 2     # wrk threads
 WARMUP = 1      # seconds of load before each measurement, not recorded
-DURATION = 5    # seconds of measured load per measurement
-TIMEOUT = 5     # wrk counts a request still unanswered after this as an error
+DURATION = 5    # seconds of measured load per measurement of the synchronous page
+ASYNC_DURATION = 10  # and of the async view, at each number of connections: at 1,024
+                     # connections its first answers can take several seconds
+TIMEOUT = 10    # wrk counts a request still unanswered after this as an error
 QUIET_PERCENT = 10  # before each measurement, wait until other processes use
 QUIET_WAIT = 60     # less CPU than this, but no longer than this many seconds
 
 SYNC = {"example": "servers", "path": "/", "expected": "Hello over ASGI"}
 SYNC_CONNECTIONS = 64
-ASYNC = {"example": "streaming", "path": "/quote/", "expected": "Quote: 42"}
+ASYNC = {"example": "streaming", "path": "/quote-shared/", "expected": "Quote: 42"}
 ASYNC_CONNECTIONS = (64, 256, 1024)
 UPSTREAM_DELAY = 0.1  # seconds the upstream takes to answer /quote/
 SSE = {"example": "streaming", "path": "/events/?topic=bench"}
@@ -189,13 +191,18 @@ def check_answer(name: str, server, path: str, expected: str) -> None:
                          f"{answer.text[:200]!r} to {path}, not {expected!r}:\n{tail(server)}")
 
 
-def load(name: str, server, path: str, connections: int) -> dict:
-    """Warm up, then measure `path` with wrk at `connections` connections."""
+def load(name: str, server, path: str, connections: int, seconds: int = DURATION,
+         warmup: int = WARMUP) -> dict:
+    """Warm up (unless `warmup` is 0), then measure `path` with wrk at `connections`."""
+    if warmup:
+        wait_for_quiet(server.process.pid)
+        wrk(server.url + path, warmup, connections)
+    # The requests the warm-up (or what came before) left behind go first.
+    wait_for_idle(server.process.pid)
     wait_for_quiet(server.process.pid)
-    wrk(server.url + path, WARMUP, connections)
     # Other work on the machine skews the numbers: measure how much there was.
     before = cpu_snapshot(server.process.pid)
-    result = wrk(server.url + path, DURATION, connections)
+    result = wrk(server.url + path, seconds, connections)
     result["other_cpu_percent"] = other_cpu_percent(before, cpu_snapshot(server.process.pid))
     if server.process.poll() is not None:
         raise SystemExit(f"bench: {name} died under load:\n{tail(server)}")
@@ -310,7 +317,12 @@ def measure(name: str, page: str, startswith: str, upstream_url: str) -> dict:
         # what the first one imports is not counted.
         asyncio.run(_hold_sse(server.process.pid, port, SSE["path"], 10))
         sse = hold_sse(name, server, SSE["path"], SSE_CONNECTIONS)
-        async_ = [load(name, server, ASYNC["path"], n) for n in ASYNC_CONNECTIONS]
+        # Closing them leaves the server work to do: let it finish first.
+        wait_for_idle(server.process.pid)
+        # No warm-up of their own: the SSE connections and the check above
+        # have run the view's code already.
+        async_ = [load(name, server, ASYNC["path"], n, ASYNC_DURATION, 0)
+                  for n in ASYNC_CONNECTIONS]
     finally:
         stopped.append(stop_server(server))
     return {"command": shown.text, "page": page, "line": shown.line,
@@ -393,6 +405,18 @@ def wait_for_quiet(session: int, limit: float = QUIET_PERCENT, patience: int = Q
             return
 
 
+def wait_for_idle(session: int, limit: float = QUIET_PERCENT, patience: int = 30) -> None:
+    """Wait, at most `patience` seconds, until the server's own processes are idle."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        before = cpu_snapshot(session)
+        time.sleep(1)
+        after = cpu_snapshot(session)
+        busy = 100 * (after["server"] - before["server"]) / (after["time"] - before["time"])
+        if busy < limit:
+            return
+
+
 def tail(server, lines: int = 30) -> str:
     return "\n".join(server.log.splitlines()[-lines:])
 
@@ -434,7 +458,8 @@ TEXT = {
         "machine": "Machine:  {cpu}, {cores} cores, {os}",
         "software": "Software: Python {python}, Django {django}, httpx {httpx}",
         "load": "Load:     {tool} on the same machine, over loopback, {threads} threads,",
-        "load2": "          {duration} s per measurement after {warmup} s of warm-up",
+        "load2": ("{duration} s for the synchronous page after {warmup} s of warm-up, "
+                  "{async_duration} s for the async view at each number of connections"),
         "sync_title": "1. Synchronous page: GET {path} of examples/servers, {connections} "
                       "connections",
         "async_title": ("2. Async view that awaits an upstream answering in {delay} ms: "
@@ -479,7 +504,7 @@ TEXT = {
         "machine": "机器：{cpu}，{cores} 核，{os}",
         "software": "软件：Python {python}，Django {django}，httpx {httpx}",
         "load": "负载：{tool}，与服务器在同一台机器上，经回环接口，{threads} 个线程，",
-        "load2": "      每项测量先预热 {warmup} 秒，再测 {duration} 秒",
+        "load2": "同步页面先预热 {warmup} 秒再测 {duration} 秒，异步视图在每种连接数下各测 {async_duration} 秒",
         "sync_title": "1. 同步页面：examples/servers 的 GET {path}，{connections} 个连接",
         "async_title": "2. 等待上游（{delay} 毫秒后响应）的异步视图：examples/streaming 的 GET {path}",
         "sse_title": "3. 同时保持 {connections} 个空闲的 Server-Sent Events 连接：examples/streaming 的 GET {path}",
@@ -555,9 +580,10 @@ def render_table(results: dict, language: str = "en") -> str:
     lines = [t["measured"].format(date=results["date"]),
              t["machine"].format(**m),
              t["software"].format(**m)]
-    for key in ("load", "load2"):
-        lines.append(t[key].format(tool=m["load_tool"], threads=load_["threads"],
-                                   duration=load_["duration_s"], warmup=load_["warmup_s"]))
+    values = dict(tool=m["load_tool"], threads=load_["threads"], duration=load_["duration_s"],
+                  warmup=load_["warmup_s"], async_duration=load_["async"]["duration_s"])
+    lines.append(t["load"].format(**values))
+    lines += _wrap(t["load2"].format(**values), " " * width(t["load"].split("{")[0]))
     lines.append("")
 
     sync = load_["sync"]
@@ -829,6 +855,7 @@ def main(argv: list[str]) -> int:
             "sync": {"example": SYNC["example"], "path": SYNC["path"],
                      "connections": SYNC_CONNECTIONS},
             "async": {"example": ASYNC["example"], "path": ASYNC["path"],
+                      "duration_s": ASYNC_DURATION, "warmup_s": 0,
                       "upstream_delay_ms": round(UPSTREAM_DELAY * 1000),
                       "connections": list(ASYNC_CONNECTIONS)},
             "sse": {"example": SSE["example"], "path": SSE["path"],
