@@ -84,6 +84,7 @@ ASYNC_CONNECTIONS = (64, 256, 1024)
 UPSTREAM_DELAY = 0.1  # seconds the upstream takes to answer /quote/
 SSE = {"example": "streaming", "path": "/events/?topic=bench"}
 SSE_CONNECTIONS = 1000
+SSE_TIMEOUT = 30  # seconds a connection may take to get its first event
 SSE_SETTLE = 2  # seconds between the last connection opening and reading the memory
 
 # name, page, start of the page's command, distributions whose versions are shown
@@ -252,7 +253,7 @@ async def _hold_sse(session: int, port: int, path: str, count: int) -> dict:
 
     async def one():
         async with opening:
-            await asyncio.wait_for(_open_sse(port, path, held), 30)
+            await asyncio.wait_for(_open_sse(port, path, held), SSE_TIMEOUT)
 
     before, processes = session_rss_kib(session)
     outcomes = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
@@ -474,8 +475,9 @@ TEXT = {
                          "at the same connections; for the SSE table, the least memory "
                          "per connection divided by this server's."),
         "errors_none": "Every request of every measurement was answered, without errors.",
-        "errors_some": "Failed requests (socket errors, timeouts after {timeout} s, or "
-                       "answers other than 2xx/3xx):",
+        "errors_some": ("Failed requests (socket errors, requests unanswered after {timeout} s, "
+                        "answers other than 2xx/3xx, and SSE connections without their first "
+                        "event after {sse_timeout} s):"),
         "error_line": "  {name}, {scenario}: {errors} errors",
         "scenario_sync": "synchronous page",
         "scenario_async": "async view at {connections} connections",
@@ -515,7 +517,8 @@ TEXT = {
         "vs_best_note": ("“相对最佳”：在相同连接数下，该服务器的每秒请求数占各服务器最高值的比例；"
                          "SSE 表中则是各服务器每个连接的最少内存除以该服务器的值。"),
         "errors_none": "每项测量的每个请求都得到了响应，没有错误。",
-        "errors_some": "失败的请求（套接字错误、超过 {timeout} 秒的超时，或 2xx/3xx 以外的响应）：",
+        "errors_some": ("失败的请求（套接字错误、{timeout} 秒内没有响应的请求、2xx/3xx 以外的响应，"
+                        "以及 {sse_timeout} 秒内没有收到第一个事件的 SSE 连接）："),
         "error_line": "  {name}，{scenario}：{errors} 个错误",
         "scenario_sync": "同步页面",
         "scenario_async": "异步视图，{connections} 个连接",
@@ -630,7 +633,8 @@ def render_table(results: dict, language: str = "en") -> str:
     lines += _wrap(t["vs_best_note"]) + [""]
     failed = error_list(results)
     if failed:
-        lines += _wrap(t["errors_some"].format(timeout=load_["timeout_s"]))
+        lines += _wrap(t["errors_some"].format(timeout=load_["timeout_s"],
+                                               sse_timeout=load_["sse"]["timeout_s"]))
         for name, scenario, errors in failed:
             lines.append(t["error_line"].format(name=name, errors=errors,
                                                 scenario=scenario_name(t, scenario)))
@@ -859,7 +863,8 @@ def main(argv: list[str]) -> int:
                       "upstream_delay_ms": round(UPSTREAM_DELAY * 1000),
                       "connections": list(ASYNC_CONNECTIONS)},
             "sse": {"example": SSE["example"], "path": SSE["path"],
-                    "connections": SSE_CONNECTIONS, "settle_s": SSE_SETTLE},
+                    "connections": SSE_CONNECTIONS, "settle_s": SSE_SETTLE,
+                    "timeout_s": SSE_TIMEOUT},
         },
         "servers": servers,
     }
