@@ -95,6 +95,21 @@ def test_errors_are_zero_or_named_in_both_tables(results):
     assert [f for f in failed if f[1]["kind"] == "sync"] == []
 
 
+def test_the_page_says_which_servers_had_errors(results):
+    """The paragraph under the chart names each server and scenario with errors."""
+    page = " ".join(PAGE.read_text().split())
+    said = page.split("In this run ", 1)[1].split("Read the numbers with care", 1)[0]
+    failed = bench.error_list(results)
+    for name, scenario, errors in failed:
+        assert name in said and str(errors) in said, (name, scenario)
+        if scenario["kind"] == "sse":
+            assert f"opened {scenario['opened']:,} of the {scenario['connections']:,} SSE" in said
+    clean = [n for n, *_ in bench.SERVERS if n not in {f[0] for f in failed}]
+    assert "every request to the synchronous page and to the async view was answered" in said
+    assert not [f for f in failed if f[1]["kind"] == "async"]
+    assert not any(n in said for n in clean)
+
+
 @pytest.mark.parametrize("name, page, startswith, dists", bench.SERVERS)
 def test_results_were_made_with_the_command_the_page_shows(results, name, page, startswith,
                                                            dists):
