@@ -74,7 +74,7 @@ linkcheck: $(STAMP) ## Check the site's external links (needs the network; the P
 bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language against bare Sphinx+MyST
 	@$(BIN)/python docs/_tools/bench_build.py
 
-bench: $(STAMP) ## Load-test each documented server (needs wrk); writes docs/_static/bench/
+bench: $(STAMP) ## Load-test each documented server: sync page, async view, idle SSE (needs wrk); writes docs/_static/bench/
 	@$(BIN)/python docs/_tools/bench.py
 
 bench-db: $(STAMP) ## Count PostgreSQL connections per database setting under load (needs wrk, postgresql)

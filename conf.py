@@ -32,6 +32,7 @@ extensions = [
     "translation_notice",  # docs/_ext: "not yet translated" notice, status page
     "doctest_lines",  # docs/_ext: doctest failures at the right line of a Markdown page
     "design_where_used",  # docs/_ext: sphinx-design's CSS and JS only where a page uses them
+    "language_files",  # docs/_ext: a file per language (make bench's tables and charts)
 ]
 
 root_doc = "index"

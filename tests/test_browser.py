@@ -442,3 +442,59 @@ def test_sphinx_design_loads_only_on_pages_that_use_it():
         (with_design if uses else without).append(path.relative_to(SITE).as_posix())
     assert "en/servers/index.html" in with_design and "zh_CN/servers/index.html" in with_design
     assert "en/overview.html" in without and "zh_CN/search.html" in without
+
+
+# The benchmark's chart on "Choosing a server": inline SVG in the reader's
+# language, text at least 11 CSS px on a phone, colours from the page's theme.
+CHART_TEXT = """() => {
+  const svg = document.querySelector("svg.bench-chart");
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const texts = [...svg.querySelectorAll("text")];
+  return {
+    lang: svg.getAttribute("lang"),
+    smallest: Math.min(...texts.map(t => parseFloat(t.getAttribute("font-size")) * scale)),
+    chartRight: svg.getBoundingClientRect().right,
+    viewport: document.documentElement.clientWidth,
+    text: texts.map(t => t.textContent).join(" "),
+    fill: getComputedStyle(texts[0]).fill,
+    bar: getComputedStyle(svg.querySelector("rect")).fill,
+  };
+}"""
+
+
+def _light(colour: str) -> bool:
+    return sum(map(int, re.findall(r"\d+", colour)[:3])) > 3 * 128
+
+
+@pytest.mark.parametrize("folder, label", [("en", "requests per second"),
+                                           ("zh_CN", "每秒请求数")])
+def test_benchmark_chart_is_legible_on_a_phone_in_the_readers_language(reader, site, folder,
+                                                                       label):
+    page, watch = reader(viewport={"width": 390, "height": 844}, is_mobile=True,
+                         device_scale_factor=2)
+    page.goto(f"{site}/{folder}/choosing-a-server.html", wait_until="networkidle")
+    chart = page.evaluate(CHART_TEXT)
+    assert chart["lang"] == LANGUAGES[folder]
+    assert label in chart["text"]
+    assert chart["smallest"] >= 11, chart["smallest"]
+    assert chart["chartRight"] <= chart["viewport"]  # no sideways scrolling for it
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_benchmark_chart_follows_the_system_and_the_theme_switch(reader, site, scheme):
+    page, watch = reader(color_scheme=scheme)
+    page.goto(f"{site}/zh_CN/choosing-a-server.html", wait_until="networkidle")
+    # furo's "auto" follows the system; its switch forces light or dark.
+    seen = {}
+    for theme in ("auto", "light", "dark"):
+        page.evaluate(f"document.body.dataset.theme = '{theme}'")
+        chart = page.evaluate(CHART_TEXT)
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        seen[theme] = (_light(chart["fill"]), _light(background))
+    page_dark = scheme == "dark"
+    # Light text on a dark page, dark text on a light one, whichever decides.
+    assert seen["auto"] == (page_dark, not page_dark)
+    assert seen["light"] == (False, True)
+    assert seen["dark"] == (True, False)
+    watch.assert_clean()

@@ -221,8 +221,11 @@ def test_an_async_view_awaits_the_upstream(deployed, upstream, long_streams, nam
     client, url = client_and_url(deployed, name, via)
     with client:
         response = client.get(url + "/quote/")
+        # The view with a client per event loop: the second request reuses it.
+        shared = [client.get(url + "/quote-shared/") for _ in range(2)]
     assert response.status_code == 200
     assert response.text == "Quote: 42\n"
+    assert [(r.status_code, r.text) for r in shared] == [(200, "Quote: 42\n")] * 2
 
 
 @pytest.mark.parametrize("via", VIAS)

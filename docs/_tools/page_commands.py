@@ -16,7 +16,8 @@ from markdown_it import MarkdownIt
 DOCS = Path(__file__).resolve().parent.parent
 # Directives whose body is code or a list, not Markdown that could hold a fence.
 CODE_DIRECTIVES = {"{code-block}", "{code}", "{literalinclude}", "{doctest}", "{testcode}",
-                   "{testoutput}", "{testsetup}", "{testcleanup}", "{toctree}", "{image}"}
+                   "{testoutput}", "{testsetup}", "{testcleanup}", "{toctree}", "{image}",
+                   "{language-file}"}
 
 
 @dataclass(frozen=True)
