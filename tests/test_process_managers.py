@@ -686,7 +686,6 @@ def test_how_systemd_stops_each_server(kill_mode, secret_file, static_root, tmp_
             assert "error" in result, where
         else:  # Daphne: the request is cancelled; whether an answer gets out is timing
             assert "Killed 1 pending application instances" in result["log"], where
-            assert result["seconds"] < 2, where
         assert result["seconds"] < 5, where  # the server, not the timeout, ended it
 
 
