@@ -22,19 +22,11 @@ sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 
 from page_commands import command  # noqa: E402
 from server import BIN, Server, free_port  # noqa: E402
-from test_servers import (EXAMPLE, EXPECTED, argv_for, page_text,  # noqa: E402,F401
+from test_servers import (EXAMPLE, EXPECTED, SERVERS, argv_for, page_text,  # noqa: E402,F401
                           server_env, static_root, wait_until)
 
 PAGE = "logging"
 
-# The five server commands of the server pages.
-SERVERS = [
-    ("servers/uvicorn", "uvicorn "),
-    ("servers/uvicorn", "gunicorn mysite.asgi:application "),
-    ("servers/hypercorn", "hypercorn "),
-    ("servers/daphne", "daphne "),
-    ("servers/granian", "granian "),
-]
 LOGGING_HYPERCORN = "hypercorn "
 LOGGING_GRANIAN = "granian "
 
