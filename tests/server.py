@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -113,3 +115,19 @@ class Server:
                 pass
             self._logfile.close()
             os.unlink(self._logfile.name)
+
+
+def enter_side_by_side(stack: ExitStack, managers: list) -> list:
+    """Enter every context manager at once, each in a thread; ``stack`` exits them."""
+    with ThreadPoolExecutor(len(managers)) as pool:
+        futures = [pool.submit(manager.__enter__) for manager in managers]
+    values, error = [], None
+    for manager, future in zip(managers, futures):
+        try:
+            values.append(future.result())
+            stack.push(manager.__exit__)
+        except BaseException as exc:  # noqa: BLE001 - raised below, once all are on the stack
+            error = error or exc
+    if error:
+        raise error
+    return values

@@ -11,7 +11,6 @@ import re
 import shlex
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 
 from page_commands import command  # noqa: E402
-from server import BIN, Server, free_port  # noqa: E402
+from server import BIN, Server, enter_side_by_side, free_port  # noqa: E402
 from test_servers import (EXAMPLE, EXPECTED, SERVERS, argv_for, page_text,  # noqa: E402,F401
                           server_env, static_root, wait_until)
 
@@ -79,17 +78,8 @@ def servers(commands: dict, static_root, ready=True, **env):
     for name, (argv, port, _, *own) in commands.items():
         environ = {**server_env(static_root), **env, **(own[0] if own else {})}
         started[name] = Server(argv, cwd=EXAMPLE, env=environ, port=port, timeout=30)
-    with ExitStack() as stack, ThreadPoolExecutor(len(started)) as pool:
-        entering = {name: pool.submit(server.__enter__) for name, server in started.items()}
-        failures = []
-        for name, future in entering.items():
-            try:
-                future.result()
-                stack.push(started[name].__exit__)
-            except Exception as error:  # the others are stopped on the way out
-                failures.append(error)
-        if failures:
-            raise failures[0]
+    with ExitStack() as stack:
+        enter_side_by_side(stack, list(started.values()))
         for name, (_, _, key, *_) in commands.items():
             expected, server = EXPECTED[key], started[name]
             if ready:

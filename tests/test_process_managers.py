@@ -50,7 +50,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server import BIN, Server, free_port
+from server import BIN, Server, enter_side_by_side, free_port
 from test_servers import (EXAMPLE, EXPECTED, FORWARDED, ROOT, SERVERS, running,
                           session_members, static_root, wait_until)  # noqa: F401 (a fixture)
 
@@ -294,22 +294,6 @@ def serving(argv, cwd, env, port, expected):
         wait_until(lambda: server.log.count(expected.ready) >= expected.workers, 30,
                    f"{expected.workers} x {expected.ready!r}", lambda: server.log)
         yield server
-
-
-def enter_side_by_side(stack: ExitStack, managers: list) -> list:
-    """Enter every context manager at once, each in a thread; ``stack`` exits them."""
-    with ThreadPoolExecutor(len(managers)) as pool:
-        futures = [pool.submit(manager.__enter__) for manager in managers]
-    values, error = [], None
-    for manager, future in zip(managers, futures):
-        try:
-            values.append(future.result())
-            stack.push(manager.__exit__)
-        except BaseException as exc:  # noqa: BLE001 - raised below, once all are on the stack
-            error = error or exc
-    if error:
-        raise error
-    return values
 
 
 def slow_request(url: str, result: dict, headers=None) -> threading.Thread:
