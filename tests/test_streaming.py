@@ -46,6 +46,7 @@ KEEPALIVE = "0.2"      # seconds between keep-alive comments in the tests
 SHORT_HTTP_TIMEOUT = "1"  # Daphne's --http-timeout for the truncation test
 # How long a stream that is held back gets to show a first line anyway.
 PATIENCE = 0.5
+BACKPRESSURE = 5  # Granian's --backpressure for the test of its cap
 
 
 @dataclass
@@ -207,8 +208,10 @@ def stream_report(client, url: str, upstream: Upstream, report_id: str, streams:
     ("servers/hypercorn", "hypercorn "), ("servers/daphne", "daphne "),
     ("servers/granian", "granian ")])
 def test_the_page_shows_each_servers_own_command(page, startswith):
-    """The fixture below starts each of them; here, they match the server pages'."""
-    assert command(PAGE, startswith).text == command(page, startswith).text
+    """The fixture below starts each of them; here, they match the server pages',
+    but for Granian's cap on streams per worker."""
+    extra = " --backpressure 1000" if startswith == "granian " else ""
+    assert command(PAGE, startswith).text == command(page, startswith).text + extra
 
 
 # --------------------------------------------------------------------------
@@ -460,6 +463,36 @@ def test_no_servers_keep_alive_timeout_cuts_a_stream(deployed, long_streams):
     assert all(count >= 10 for count in keepalives.values()), keepalives
 
 
+def test_a_granian_worker_holds_no_more_streams_than_its_backpressure(upstream):
+    """One worker, --backpressure 5: the sixth stream gets nothing until one of
+    the five ends, and then its first event."""
+    shown = command(PAGE, "granian ").with_port(port := free_port())
+    assert "--workers 2 " in shown and shown.endswith("--backpressure 1000")
+    argv = shlex.split(shown.replace("--workers 2 ", "--workers 1 ")
+                       .replace("--backpressure 1000", f"--backpressure {BACKPRESSURE}"))
+    env = {"DJANGO_SECRET_KEY": SECRET_KEY, "STREAMING_UPSTREAM_URL": upstream.url}
+    with Server(argv, cwd=EXAMPLE, env=env, port=port, timeout=30), ExitStack() as streams:
+        def open_stream(n):
+            client = streams.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}",
+                                                        timeout=30))
+            response = streams.enter_context(
+                client.stream("GET", f"/events/?topic={key('backpressure', str(n))}"))
+            assert response.status_code == 200
+            # Kept, not dropped: a dropped iterator closes the response.
+            chunks = response.iter_raw()
+            assert next(chunks).startswith(b"retry: ")
+            return client, chunks
+        held = [open_stream(n) for n in range(BACKPRESSURE)]
+        with ThreadPoolExecutor(1) as pool:
+            sixth = pool.submit(open_stream, BACKPRESSURE)
+            time.sleep(PATIENCE)
+            assert not sixth.done(), "the sixth stream was answered while five were open"
+            client, chunks = held.pop(0)
+            chunks.close()
+            client.close()
+            sixth.result(30)  # its status and first event, checked in open_stream
+
+
 def test_the_page_says_what_the_tests_found():
     text = page_text(PAGE)
     settings = (EXAMPLE / "mysite/settings.py").read_text()
@@ -473,5 +506,7 @@ def test_the_page_says_what_the_tests_found():
     assert "proxy_read_timeout 5m;" in STREAMING_CONF.read_text() and "5 minutes" in text
     assert "proxy_buffering off;" in STREAMING_CONF.read_text()
     assert "proxy_buffering" not in SERVERS_CONF.read_text()
+    assert (f"The tests start Granian with one worker and `--backpressure {BACKPRESSURE}`"
+            in text)
     assert ("With `EventStream`, the upstream sees the connection close as soon as Django is "
             "done; with the generator alone, only after `gc.collect()`.") in text
