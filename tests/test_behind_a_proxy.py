@@ -183,6 +183,42 @@ def test_no_server_limits_the_body_it_passes_to_django(proxied):
     assert response.headers["x-served-by"] == "asgi"
 
 
+def test_a_header_spelled_with_underscores_changes_nothing(proxied):
+    """CVE-2026-3902: X_Forwarded_Proto is dropped; X-Forwarded-Proto is read."""
+    server, proxy = proxied
+    hyphens = httpx.get(server.url + "/client/", headers={"X-Forwarded-Proto": "https"})
+    underscores = httpx.get(server.url + "/client/", headers={"X_Forwarded_Proto": "https"})
+    assert hyphens.text.split()[1] == "https"
+    assert underscores.status_code == 200
+    assert underscores.text.split()[1] == "http"
+
+
+def test_a_body_sent_in_chunks_is_limited_like_any_other(proxied):
+    """CVE-2026-5766: without Content-Length, DATA_UPLOAD_MAX_MEMORY_SIZE still holds."""
+    server, proxy = proxied
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        form = client.get("/form/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        # The cookie is Secure, which a client keeps off plain HTTP: send it by hand.
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Cookie": f"csrftoken={form.cookies['csrftoken']}"}
+
+        def chunked(body: bytes):
+            for start in range(0, len(body), 64 * 1024):
+                yield body[start:start + 64 * 1024]
+
+        small = f"csrfmiddlewaretoken={token}&name=Ada".encode()
+        large = small + b"&padding=" + b"x" * (4 * 1024 * 1024)
+        posted = client.post("/form/", content=chunked(small), headers=headers)
+        refused = client.post("/form/", content=chunked(large), headers=headers)
+    assert posted.request.headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in posted.request.headers
+    assert (posted.status_code, posted.text) == (200, "Thanks, Ada\n")
+    assert refused.status_code == 400
+    wait_until(lambda: "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE" in server.log,
+               10, "Django's RequestDataTooBig warning", lambda: server.log)
+
+
 def test_hsts_only_on_requests_django_takes_to_be_secure(proxied):
     server, proxy = proxied
     assert "strict-transport-security" not in httpx.get(server.url + "/").headers

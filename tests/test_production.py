@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from server import free_port
-from test_servers import (EXAMPLE, EXPECTED, SERVERS, argv_for, page_text, server_env,
+from test_servers import (EXAMPLE, EXPECTED, ROOT, SERVERS, argv_for, page_text, server_env,
                           started, static_root)  # noqa: F401  (static_root: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_tools"))
@@ -97,3 +97,21 @@ def test_the_shutdown_timeouts_are_the_ones_in_the_files():
 def test_every_page_the_checklist_sends_you_to_exists(target):
     assert f"]({target}" in (Path(__file__).parent.parent / "docs/production.md").read_text()
     assert (Path(__file__).parent.parent / "docs" / target).is_file()
+
+
+def test_the_pinned_django_has_every_asgi_security_fix_the_page_lists():
+    import django
+
+    page = (ROOT / "docs/production.md").read_text()
+    section = page.split("## Security releases that fix ASGI", 1)[1]
+    rows = re.findall(r"^\| (CVE-[\d-]+) \| .+ \| 5\.2\.(\d+) \| 6\.0\.(\d+) \|$",
+                      section, re.MULTILINE)
+    assert [cve for cve, *_ in rows] == ["CVE-2025-14550", "CVE-2026-3902", "CVE-2026-5766"]
+    series, patch = django.VERSION[:2], django.VERSION[2]
+    for cve, fixed_52, fixed_60 in rows:
+        if series == (5, 2):
+            assert patch >= int(fixed_52), (cve, django.get_version())
+        elif series == (6, 0):
+            assert patch >= int(fixed_60), (cve, django.get_version())
+        else:  # "every 6.1 release has them"
+            assert series >= (6, 1), (cve, django.get_version())
