@@ -31,6 +31,8 @@ from page_commands import command  # noqa: E402
 SITE_CONF = EXAMPLE / "deploy/nginx.conf"
 PAGE = "behind-a-proxy"
 CLIENT = "127.0.0.2"
+# What Django logs when it refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+BODY_TOO_BIG = "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
 FORGED = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Host": "evil.example",
           "X-Forwarded-Proto": "http", "X-Forwarded-Port": "1"}
 HSTS = "max-age=31536000; includeSubDomains; preload"
@@ -215,7 +217,7 @@ def test_a_body_sent_in_chunks_is_limited_like_any_other(proxied):
     assert "content-length" not in posted.request.headers
     assert (posted.status_code, posted.text) == (200, "Thanks, Ada\n")
     assert refused.status_code == 400
-    wait_until(lambda: "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE" in server.log,
+    wait_until(lambda: BODY_TOO_BIG in server.log,
                10, "Django's RequestDataTooBig warning", lambda: server.log)
 
 

@@ -53,6 +53,9 @@ HYPERCORN_LIFESPAN = "ASGI Framework Lifespan error, continuing without Lifespan
 GRANIAN_LIFESPAN = "ASGI Lifespan errored, continuing without Lifespan support"
 LIFESPAN_NOISE = [UVICORN_LIFESPAN, HYPERCORN_LIFESPAN, GRANIAN_LIFESPAN,
                   "Django can only handle ASGI/HTTP connections"]
+# What Uvicorn without --workers logs when its port is taken.
+UVICORN_ONE_PROCESS_IN_USE = ("error while attempting to bind on address ('127.0.0.1', {port}): "
+                              "address already in use")
 # What the example's settings and collectstatic keep out of every log.
 OTHER_NOISE = ["Traceback", "StreamingHttpResponse must consume", "No directory at"]
 
@@ -661,11 +664,9 @@ def test_uvicorn_in_one_process_names_the_taken_address(static_root):
         i = argv.index("--workers")
         del argv[i:i + 2]
         done = run_until_exit(argv, static_root)
-    message = ("error while attempting to bind on address ('127.0.0.1', {port}): "
-               "address already in use")
     assert done.returncode == 3
-    assert message.format(port=port) in done.stdout
-    assert message.format(port=8000) in page_text("servers/uvicorn")
+    assert UVICORN_ONE_PROCESS_IN_USE.format(port=port) in done.stdout
+    assert UVICORN_ONE_PROCESS_IN_USE.format(port=8000) in page_text("servers/uvicorn")
 
 
 @pytest.mark.parametrize("rust_backtrace", [None, "1"])

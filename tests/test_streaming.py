@@ -42,6 +42,7 @@ NAMES = [startswith.split()[0] for _, startswith in SERVERS]
 VIAS = ["direct", "nginx"]
 SYNC_WARNING = ("StreamingHttpResponse must consume synchronous iterators in order to "
                 "serve them asynchronously. Use an asynchronous iterator instead.")
+DAPHNE_TIMEOUT = "Application timed out while sending response"
 KEEPALIVE = "0.2"      # seconds between keep-alive comments in the tests
 SHORT_HTTP_TIMEOUT = "1"  # Daphne's --http-timeout for the truncation test
 # How long a stream that is held back gets to show a first line anyway.
@@ -448,7 +449,7 @@ def test_daphnes_http_timeout_ends_a_stream_as_if_it_were_complete(deployed, ups
     upstream.release(report_id)
     assert response.status_code == 200
     assert body == b"Report started\n"
-    wait_until(lambda: "Application timed out while sending response" in part.server.log, 5,
+    wait_until(lambda: DAPHNE_TIMEOUT in part.server.log, 5,
                "Daphne's warning", lambda: part.server.log)
     # Daphne under the page's own command has not cut the other streams.
     assert "timed out" not in deployed["daphne"].server.log
