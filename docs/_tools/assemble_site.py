@@ -9,6 +9,8 @@ _build/site/ gets::
     404.html         the English 404 page; its links are absolute, and it
                      sends readers under /zh_CN/ to the Chinese 404 page
     sitemap.xml      the <url> entries of both languages' sitemaps
+    llms.txt         every page's Markdown copy (en/page.md, zh_CN/page.md),
+                     in reading order: see markdown_copies.py
     favicon.svg      for the root page
 
 The folder is replaced as a whole, so nothing stale is published.
@@ -18,6 +20,8 @@ import shutil
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
+
+import markdown_copies
 
 LANGUAGES = ["en", "zh_CN"]
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -49,7 +53,9 @@ def main(html: Path, site: Path) -> None:
     shutil.copyfile(html / "en" / "404.html", site / "404.html")
     shutil.copyfile(html / "en" / "_static" / "favicon.svg", site / "favicon.svg")
     urls = merge_sitemaps([html / lang / "sitemap.xml" for lang in LANGUAGES], site / "sitemap.xml")
-    print(f"Site assembled: {site}/ ({', '.join(LANGUAGES)}; {urls} pages in sitemap.xml)")
+    copies = markdown_copies.write(site)
+    print(f"Site assembled: {site}/ ({', '.join(LANGUAGES)}; {urls} pages in sitemap.xml, "
+          f"{copies} Markdown copies listed in llms.txt)")
 
 
 if __name__ == "__main__":
