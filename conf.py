@@ -60,6 +60,9 @@ html_static_path = ["docs/_static"]
 templates_path = ["docs/_templates"]
 html_last_updated_fmt = None
 html_show_sphinx = False
+# Search: a page whose title holds the query's words ranks first, and snippets
+# start and end at a word (inlined into language_data.js, the search page only).
+html_search_scorer = "docs/_ext/search_tuning.js"
 html_favicon = "docs/_static/favicon.svg"
 # Every page carries the theme's translated strings, but Sphinx rewrites a page
 # only when its own catalogue changes. A digest of the theme catalogue in the
