@@ -82,7 +82,7 @@ bench-db: $(STAMP) ## Count PostgreSQL connections per database setting under lo
 
 # The site as published: both languages, the root page that picks one, 404,
 # sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.
-.PHONY: site serve livehtml
+.PHONY: site serve livehtml epub-en epub-zh_CN
 PORT ?= 8000
 export SITE_DIR := $(abspath $(BUILD)/site)
 
@@ -96,7 +96,14 @@ site: $(STAMP) ## Check the catalogues, build both languages afresh, assemble _b
 	@rm -rf $(BUILD)/html/en $(BUILD)/html/zh_CN
 	@$(MAKE) --no-print-directory html || \
 	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
-	@$(BIN)/python docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site
+	@$(MAKE) --no-print-directory -j2 epub-en epub-zh_CN || \
+	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
+	@$(BIN)/python docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site $(BUILD)/epub
+
+# The EPUB of one language, from the doctrees its HTML build left.
+epub-en epub-zh_CN: epub-%: $(STAMP)
+	@rm -rf $(BUILD)/epub/$*
+	$(SPHINX) -b epub -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/epub/$*
 
 serve: site ## Serve _build/site on http://127.0.0.1:8000/, with its 404 pages (PORT=...)
 	@$(BIN)/python docs/_tools/serve_site.py $(BUILD)/site $(PORT)

@@ -8,6 +8,7 @@ extensions in docs/_ext/), never at module level.
 
 import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -112,7 +113,29 @@ TITLES = {"en": "Deploying Django with ASGI", "zh_CN": "使用 ASGI 部署 Djang
 
 def _title_for_language(app, config):
     config.html_title = TITLES.get(config.language, TITLES["en"])
+    config.epub_title = config.html_title
+
+
+# The EPUB of each language (`make site`), offered on the home page. Its
+# version is the date of the commit it was built from.
+epub_basename = "deploying-django-with-asgi"
+epub_author = epub_publisher = author
+epub_copyright = copyright
+epub_show_urls = "no"
+epub_exclude_files = ["_static/bench/db.json", "_static/bench/db.txt",
+                      "_static/bench/results.json", "_static/bench/results.en.txt",
+                      "_static/bench/results.zh_CN.txt", "search.html"]
+
+
+def _epub_version(app):
+    """EPUB 3 wants a version; the HTML pages show none, so only its builder
+    gets one, and a new commit does not make Sphinx read every page again."""
+    if app.builder.name == "epub":
+        app.config.version = app.config.release = subprocess.run(
+            ["git", "log", "-1", "--format=%cd", "--date=format:%Y.%m.%d"], cwd=ROOT,
+            capture_output=True, text=True).stdout.strip() or "unreleased"
 
 
 def setup(app):
     app.connect("config-inited", _title_for_language)
+    app.connect("builder-inited", _epub_version, priority=100)  # before EPUB checks it
