@@ -1,21 +1,25 @@
 """`make bench-static`: WhiteNoise and ServeStatic serving the same files.
 
 The servers example (examples/servers/) is run with the exact command the
-Uvicorn page shows (port 8000 replaced by a free one), once with each
-library's middleware in MIDDLEWARE in place of the example's, one after the
-other, on the same STATIC_ROOT. `collectstatic` fills it with the example's
-site.css and a LARGE_SIZE file of random bytes (so that no compressed copy
-could help). For each library it measures, a few seconds each:
+Uvicorn page shows (port 8000 replaced by a free one), twice at the same
+time, each with one library's middleware in MIDDLEWARE in place of the
+example's, on the same STATIC_ROOT. `collectstatic` fills it with the
+example's site.css and a LARGE_SIZE file of random bytes (so that no
+compressed copy could help). It measures:
 
-held    HELD downloads of large.bin whose client reads nothing after the
-        first bytes of the body, held open at once, on the fresh server: the
-        threads and the resident memory of the server's processes before and
-        while they are held
+held    on each fresh server in turn, HELD downloads of large.bin whose
+        client reads nothing after the first bytes of the body, held open at
+        once: the threads and the resident memory of the server's processes
+        before and while they are held
 small   GET /static/site.css with `wrk` at SMALL_CONNECTIONS connections
-large   GET /static/large.bin with `wrk` at LARGE_CONNECTIONS connections
+large   GET /static/large.bin with `wrk` at LARGE_CONNECTIONS connections,
 
-and whether the server's output has Django's warning "StreamingHttpResponse
-must consume synchronous iterators". It writes into docs/_static/bench/:
+each load in ROUNDS rounds of DURATION seconds in which the libraries take
+turns, so that what else runs on the machine falls on both alike; the table
+shows the round with the median requests/s, and every round's. It also
+records whether each server's output has Django's warning
+"StreamingHttpResponse must consume synchronous iterators". It writes into
+docs/_static/bench/:
 
 static.json        every number, the command, versions, machine and date
 static.LANG.txt    the table, in English and in Chinese (docs/static-files.md
@@ -64,8 +68,11 @@ WARNING = "StreamingHttpResponse must consume synchronous iterators"
 LARGE_NAME = "large.bin"
 LARGE_SIZE = 4 * 1024 * 1024
 SMALL_CONNECTIONS = 64
-LARGE_CONNECTIONS = 16
-DURATION = 5   # seconds of measured load, after bench.WARMUP seconds of warm-up
+LARGE_CONNECTIONS = 4
+DURATION = 3   # seconds of each measured load of site.css
+LARGE_DURATION = 6  # and of the large file, long enough for several downloads each
+ROUNDS = 3     # of each load, the libraries taking turns; the table shows the median
+IDLE_WAIT = 10  # seconds at most to wait for the server to go idle before each load
 HELD = 32      # large downloads held open at once
 HELD_SETTLE = 2  # seconds between the last one's headers and the count
 
@@ -103,7 +110,7 @@ def collectstatic(env: dict) -> None:
                           cwd=EXAMPLE, env={**os.environ, **env}, capture_output=True,
                           text=True, timeout=120)
     if done.returncode != 0:
-        raise SystemExit(f"bench-static: collectstatic failed:\n{done.stdout}{done.stderr}")
+        raise RuntimeError(f"bench-static: collectstatic failed:\n{done.stdout}{done.stderr}")
 
 
 def session_threads(session: int) -> int:
@@ -159,7 +166,8 @@ def measure_held(name: str, server) -> dict:
     return result
 
 
-def measure(name: str, middleware: str, static_root: Path, extra: Path, folder: Path) -> dict:
+def start(name: str, middleware: str, static_root: Path, extra: Path, folder: Path):
+    """The Uvicorn page's command with ``middleware`` serving the files; started."""
     from server import free_port
 
     env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -169,18 +177,53 @@ def measure(name: str, middleware: str, static_root: Path, extra: Path, folder: 
     port = free_port()
     server = bench.start_server(name, shlex.split(shown.with_port(port)), "servers", env,
                                 "/static/site.css", port)
-    try:
-        bench.check_answer(name, server, "/static/site.css", "body")
-        # The held downloads first, on a fresh server: the memory they take
-        # is not hidden in what the load left allocated.
-        held = measure_held(name, server)
-        small = bench.load(name, server, "/static/site.css", SMALL_CONNECTIONS, DURATION)
-        large = bench.load(name, server, f"/static/{LARGE_NAME}", LARGE_CONNECTIONS, DURATION)
-        warned = WARNING in server.log
-    finally:
-        stopped = bench.stop_server(server)
-    return {"command": shown.text, "small": small, "large": large, "held": held,
-            "warning": warned, "stopped_by": stopped}
+    bench.check_answer(name, server, "/static/site.css", "body")
+    return shown.text, server
+
+
+def load_once(name: str, server, path: str, connections: int, seconds: int) -> dict:
+    """One wrk run, with the share of the CPU that other processes took."""
+    session = server.process.pid
+    bench.wait_for_idle(session, patience=IDLE_WAIT)
+    before = bench.cpu_snapshot(session)
+    result = bench.wrk(server.url + path, seconds, connections)
+    result["other_cpu_percent"] = bench.other_cpu_percent(before, bench.cpu_snapshot(session))
+    if server.process.poll() is not None:
+        raise SystemExit(f"bench-static: {name} died under load:\n{bench.tail(server)}")
+    print(f"bench-static: {name}: GET {path} at {connections} connections: "
+          f"{result['requests_per_s']} requests/s, {bench.errors_of(result)} errors, "
+          f"other processes used {result['other_cpu_percent']}% of the CPU", flush=True)
+    return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median requests/s, and every round's figures."""
+    middle = sorted(runs, key=lambda r: r["requests_per_s"])[len(runs) // 2]
+    return {**middle, "rounds": [{"requests_per_s": r["requests_per_s"],
+                                  "other_cpu_percent": r["other_cpu_percent"],
+                                  "errors": bench.errors_of(r)} for r in runs]}
+
+
+def measure(servers: dict) -> dict:
+    """{name: results}: the held downloads on each fresh server, then ROUNDS
+    rounds of each load in which the libraries take turns, so that whatever
+    else the machine does falls on both alike."""
+    results = {name: {"held": measure_held(name, server)} for name, server in servers.items()}
+    loads = [("small", "/static/site.css", SMALL_CONNECTIONS, DURATION),
+             ("large", f"/static/{LARGE_NAME}", LARGE_CONNECTIONS, LARGE_DURATION)]
+    for name, server in servers.items():  # warm-up, not recorded
+        for _, path, connections, _ in loads:
+            bench.wrk(server.url + path, bench.WARMUP, connections)
+    for kind, path, connections, seconds in loads:
+        runs = {name: [] for name in servers}
+        for _ in range(ROUNDS):
+            for name, server in servers.items():
+                runs[name].append(load_once(name, server, path, connections, seconds))
+        for name in servers:
+            results[name][kind] = median_run(runs[name])
+    for name, server in servers.items():
+        results[name]["warning"] = WARNING in server.log
+    return results
 
 
 # --------------------------------------------------------------------------
@@ -189,20 +232,26 @@ def measure(name: str, middleware: str, static_root: Path, extra: Path, folder: 
 
 TEXT = {
     "en": {
-        "measured": "Measured {date}, one run, with the command of the Uvicorn page:",
+        "measured": ("Measured {date}, one run, both libraries at once, each under the command "
+                     "of the Uvicorn page:"),
         "machine": "Machine:  {cpu}, {cores} cores, {os}",
         "software": "Software: Python {python}, Django {django}, {libraries}",
         "load": ("Load:     {tool} on the same machine, over loopback, {threads} threads, "
-                 "{duration} s after {warmup} s of warm-up"),
+                 "after {warmup} s of warm-up, {rounds} rounds of each load ({duration} s "
+                 "for site.css, {large_duration} s for the large file), the libraries taking "
+                 "turns"),
         "library": "library", "rps": "requests/s", "ratio": "vs WhiteNoise",
+        "rounds": "rounds",
         "threads": "threads", "rss": "MiB", "warning": "warning", "other_cpu": "other CPU",
         "small": "site.css ({size} bytes), {connections} connections",
         "large": "{name} ({mib} MiB), {connections} connections",
         "held": "{downloads} downloads of {name} held open (threads and memory of "
                 "the {processes} processes, idle -> held)",
         "yes": "yes", "no": "no",
-        "other_cpu_note": ("\"other CPU\": the share of the CPU that other processes took "
-                           "during the measurement (work that competed with the server)."),
+        "other_cpu_note": ("\"requests/s\" and the columns after it: the round with the median "
+                           "requests/s; \"rounds\": the requests/s of every round. \"other CPU\": "
+                           "the share of the CPU that other processes took during that round "
+                           "(work that competed with the server)."),
         "warning_note": ("\"warning\": the server's output has Django's \"StreamingHttpResponse "
                          "must consume synchronous iterators\"."),
         "and": ", ",
@@ -210,17 +259,21 @@ TEXT = {
         "errors_some": "Failed requests: {errors}.",
     },
     "zh_CN": {
-        "measured": "测量于 {date}，运行一次，使用 Uvicorn 页面给出的命令：",
+        "measured": "测量于 {date}，运行一次，两个库同时运行，各自使用 Uvicorn 页面给出的命令：",
         "machine": "机器：{cpu}，{cores} 核，{os}",
         "software": "软件：Python {python}，Django {django}，{libraries}",
-        "load": "负载：{tool}，与服务器在同一台机器上，经回环接口，{threads} 个线程，预热 {warmup} 秒后测 {duration} 秒",
+        "load": ("负载：{tool}，与服务器在同一台机器上，经回环接口，{threads} 个线程，预热 {warmup} 秒后，"
+                 "每种负载测 {rounds} 轮（site.css 每轮 {duration} 秒，大文件每轮 {large_duration} 秒），"
+                 "两个库轮流进行"),
         "library": "库", "rps": "请求/秒", "ratio": "相对 WhiteNoise",
+        "rounds": "各轮",
         "threads": "线程", "rss": "MiB", "warning": "警告", "other_cpu": "其他进程 CPU",
         "small": "site.css（{size} 字节），{connections} 个连接",
         "large": "{name}（{mib} MiB），{connections} 个连接",
         "held": "同时保持 {downloads} 个 {name} 下载（{processes} 个进程的线程数和内存，空闲 -> 保持时）",
         "yes": "有", "no": "无",
-        "other_cpu_note": "“其他进程 CPU”：测量期间其他进程占用的 CPU 比例（与服务器争用 CPU 的工作）。",
+        "other_cpu_note": ("“请求/秒”及其后各列：每秒请求数居中的那一轮；“各轮”：每一轮的每秒请求数。"
+                           "“其他进程 CPU”：那一轮中其他进程占用的 CPU 比例（与服务器争用 CPU 的工作）。"),
         "warning_note": ("“警告”：服务器的输出中有 Django 的 “StreamingHttpResponse must consume "
                          "synchronous iterators”。"),
         "and": "、",
@@ -230,20 +283,33 @@ TEXT = {
 }
 
 
+def hanging(text: str, columns: int = 78) -> list[str]:
+    """``text`` ("Label: ...") wrapped, its later lines under the first's text."""
+    label = text.split("：" if "：" in text.split(" ", 1)[0] else ":", 1)[0]
+    head = len(label) + 1
+    while head < len(text) and text[head] == " ":
+        head += 1
+    indent = " " * bench.width(text[:head])
+    body = bench._wrap(text[head:], columns=columns - len(indent))
+    return [text[:head] + body[0]] + [indent + line for line in body[1:]]
+
+
 def render_table(results: dict, language: str = "en") -> str:
     t = TEXT[language]
     m, load = results["machine"], results["load"]
     libraries = results["libraries"]
     base = libraries[0]
-    lines = [t["measured"].format(date=results["date"])]
+    lines = bench._wrap(t["measured"].format(date=results["date"]))
     lines += textwrap.wrap(results["command"], width=78, initial_indent="  $ ",
                            subsequent_indent="      ", break_on_hyphens=False,
                            break_long_words=False)
     lines += [t["machine"].format(**m),
               t["software"].format(libraries=t["and"].join(f"{lib['name']} {lib['version']}"
                                                         for lib in libraries), **m)]
-    lines += bench._wrap(t["load"].format(tool=m["load_tool"], threads=load["threads"],
-                                          duration=load["duration_s"], warmup=load["warmup_s"]))
+    lines += hanging(t["load"].format(tool=m["load_tool"], threads=load["threads"],
+                                      duration=load["duration_s"], warmup=load["warmup_s"],
+                                      rounds=load["rounds"],
+                                      large_duration=load["large_duration_s"]))
     lines.append("")
 
     for kind in ("small", "large"):
@@ -251,13 +317,15 @@ def render_table(results: dict, language: str = "en") -> str:
                                mib=load["large_bytes"] // (1024 * 1024),
                                connections=load[f"{kind}_connections"])
         lines += bench._wrap(title) + [""]
-        rows = [(t["library"], t["rps"], t["ratio"], "p50 ms", "p99 ms", t["other_cpu"])]
+        rows = [(t["library"], t["rps"], t["ratio"], "p50 ms", "p99 ms", t["other_cpu"],
+                 t["rounds"])]
         for lib in libraries:
             r = lib[kind]
             rows.append((lib["name"], f"{r['requests_per_s']:.1f}",
                          f"{r['requests_per_s'] / base[kind]['requests_per_s']:.2f}x",
                          f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p99']:.1f}",
-                         f"{r['other_cpu_percent']:.0f}%"))
+                         f"{r['other_cpu_percent']:.0f}%",
+                         " ".join(f"{x['requests_per_s']:.0f}" for x in r["rounds"])))
         lines += bench.table(rows) + [""]
 
     held = base["held"]
@@ -271,8 +339,8 @@ def render_table(results: dict, language: str = "en") -> str:
                      t["yes"] if lib["warning"] else t["no"]))
     lines += bench.table(rows) + [""]
     lines += bench._wrap(t["other_cpu_note"]) + bench._wrap(t["warning_note"])
-    errors = [f"{lib['name']} {kind} {bench.errors_of(lib[kind])}" for lib in libraries
-              for kind in ("small", "large") if bench.errors_of(lib[kind])]
+    errors = [f"{lib['name']} {kind} {x['errors']}" for lib in libraries
+              for kind in ("small", "large") for x in lib[kind]["rounds"] if x["errors"]]
     lines += bench._wrap(t["errors_some"].format(errors=", ".join(errors)) if errors
                          else t["errors_none"])
     return "\n".join(lines) + "\n"
@@ -301,15 +369,27 @@ def main(argv: list[str]) -> int:
         collectstatic({"DJANGO_SECRET_KEY": "collectstatic", "DJANGO_STATIC_ROOT": str(static_root),
                        **write_settings(tmp / "settings", "static_bench_collect",
                                         EXAMPLE_MIDDLEWARE, extra)})
+        servers, stopped = {}, []
+        try:
+            for name, dist, middleware in LIBRARIES:
+                command, servers[name] = start(name, middleware, static_root, extra,
+                                               tmp / "settings")
+            measured = measure(servers)
+        finally:
+            for server in servers.values():
+                stopped.append(bench.stop_server(server))
         for name, dist, middleware in LIBRARIES:
             libraries.append({"name": name, "version": version(dist), "middleware": middleware,
-                              **measure(name, middleware, static_root, extra, tmp / "settings")})
+                              **measured[name]})
     small_bytes = (EXAMPLE / "mysite/static/site.css").stat().st_size
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "machine": bench.machine(),
-        "command": libraries[0]["command"],
+        "command": command,
+        "stopped_by": ", ".join(sorted(set(stopped))),
         "load": {"threads": bench.THREADS, "warmup_s": bench.WARMUP, "duration_s": DURATION,
+                 "large_duration_s": LARGE_DURATION,
+                 "rounds": ROUNDS,
                  "timeout_s": bench.TIMEOUT, "small_bytes": small_bytes,
                  "small_connections": SMALL_CONNECTIONS, "large_name": LARGE_NAME,
                  "large_bytes": LARGE_SIZE, "large_connections": LARGE_CONNECTIONS,
