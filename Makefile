@@ -21,7 +21,7 @@ SRC      := docs
 
 .DEFAULT_GOAL := help
 .PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench \
-  bench-db linkcheck
+  bench-db bench-static linkcheck
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -79,6 +79,9 @@ bench: $(STAMP) ## Load-test each documented server: sync page, async view, idle
 
 bench-db: $(STAMP) ## Count PostgreSQL connections per database setting under load (needs wrk, postgresql)
 	@$(BIN)/python docs/_tools/bench_db.py
+
+bench-static: $(STAMP) ## Serve the same static files with WhiteNoise and ServeStatic under Uvicorn (needs wrk)
+	@$(BIN)/python docs/_tools/bench_static.py
 
 # The site as published: both languages, the root page that picks one, 404,
 # sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.

@@ -835,7 +835,7 @@ def test_the_dockerfile_runs_the_uvicorn_pages_command_on_every_address():
     (install,) = [rest for name, rest in instructions if rest.startswith("python -m pip install")]
     pins = dict(arg.lower().split("==") for arg in install.split() if "==" in arg)
     assert pins == {name: requirement_pins()[name] for name in pins}
-    assert set(pins) == {"django", "asgiref", "whitenoise", "uvicorn"}
+    assert set(pins) == {"django", "asgiref", "servestatic", "uvicorn"}
 
 
 def test_the_dockerfiles_collectstatic_runs_with_its_build_time_key(tmp_path):

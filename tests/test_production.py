@@ -93,7 +93,7 @@ def test_the_shutdown_timeouts_are_the_ones_in_the_files():
 
 @pytest.mark.parametrize("target", ["settings.md", "servers/index.md", "behind-a-proxy.md",
                                     "choosing-a-server.md", "process-managers.md", "capacity.md",
-                                    "logging.md", "databases.md"])
+                                    "logging.md", "databases.md", "static-files.md"])
 def test_every_page_the_checklist_sends_you_to_exists(target):
     assert f"]({target}" in (Path(__file__).parent.parent / "docs/production.md").read_text()
     assert (Path(__file__).parent.parent / "docs" / target).is_file()

@@ -226,13 +226,13 @@ def test_collectstatic_output_stays_out_of_the_repository(static_root):
     assert "DJANGO_STATIC_ROOT" in (EXAMPLE / "mysite/settings.py").read_text()
 
 
-# The example's settings with DEBUG on and WhiteNoise left out.
+# The example's settings with DEBUG on and ServeStatic left out.
 DEBUG_SETTINGS = """
 from mysite.settings import *  # noqa: F403
 from mysite.settings import MIDDLEWARE
 
 DEBUG = True
-MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("servestatic.")]
 """
 
 

@@ -8,7 +8,6 @@ examples/servers/deploy/nginx.conf and the page "Behind a reverse proxy".
 """
 
 import os
-import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,7 +33,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -78,7 +77,7 @@ CSRF_TRUSTED_ORIGINS = []
 # Static files: `python manage.py collectstatic` copies everything found in
 # STATICFILES_DIRS into STATIC_ROOT, with a copy under a hashed name
 # (site.css -> site.<hash>.css) that {% static %} links to. A hashed name
-# changes with the content, so nginx, or WhiteNoise without a proxy, can let
+# changes with the content, so nginx, or ServeStatic without a proxy, can let
 # browsers cache it for a year.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "mysite" / "static"]
@@ -89,16 +88,6 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     },
 }
-
-# WhiteNoise 6.12 answers with a FileResponse whose iterator is synchronous.
-# Under ASGI, Django reads such a file into memory in a worker thread and
-# warns once per process. That is harmless for small static files, so this
-# one message, and nothing else, is silenced.
-warnings.filterwarnings(
-    "ignore",
-    message="StreamingHttpResponse must consume synchronous iterators",
-    category=Warning,
-)
 
 # Logging ------------------------------------------------------------------
 # With DEBUG off and no LOGGING, Django sends the traceback of a 500 only to
