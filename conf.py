@@ -22,6 +22,7 @@ copyright = "2026, " + author
 
 extensions = [
     "myst_parser",
+    "reuse_myst_parser",  # docs/_ext: translated messages parsed without MyST's set-up cost
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "sphinx_design",
