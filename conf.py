@@ -29,7 +29,7 @@ extensions = [
     "sphinx_sitemap",
     "notfound.extension",
     "language_links",  # docs/_ext: language switcher, hreflang, per-language URLs
-    "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
+    "zh_search",  # docs/_ext: Chinese search (dictionary, splitter, stemmer fix before Sphinx 9.1.1)
     "translation_notice",  # docs/_ext: "not yet translated" notice, status page
     "doctest_lines",  # docs/_ext: doctest failures at the right line of a Markdown page
     "design_where_used",  # docs/_ext: sphinx-design's CSS and JS only where a page uses them
