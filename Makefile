@@ -74,7 +74,7 @@ snippets: $(STAMP) ## Show which test proves each code block; fail on any unprov
 linkcheck: $(STAMP) ## Check the site's external links (needs the network; the Pages workflow runs it)
 	@$(BIN)/python docs/_tools/linkcheck.py $(BUILD)/linkcheck
 
-bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language against bare Sphinx+MyST
+bench-build: $(STAMP) ## Time cold, no-op, one-page and whole-site builds against bare Sphinx+MyST
 	@$(BIN)/python docs/_tools/bench_build.py
 
 bench: $(STAMP) ## Load-test each documented server: sync page, async view, idle SSE (needs wrk); writes docs/_static/bench/
