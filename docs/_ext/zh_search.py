@@ -36,8 +36,8 @@ STEMMER_NAMED_AFTER_LANGUAGE = sphinx.version_info[:3] < (9, 1, 1)
 
 
 def search_language():
-    """The Chinese search language. Imported only by the zh builds: jieba
-    alone takes ~0.15 s to import, in every build and doctest process."""
+    """The Chinese search language. Imported only by the zh builds: it and
+    jieba take ~0.1 s of CPU to import, in every build and doctest process."""
     from sphinx.search.zh import SearchChinese
 
     class ProjectSearchChinese(SearchChinese):
