@@ -6,16 +6,23 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 SPHINX   := $(BIN)/sphinx-build
+# The venv's Python by its real path (in a copy of the project .venv may be a
+# link), as the scripts' #! lines name it: its packages' bytecode is then the
+# same files for every copy. Expanded when a recipe runs, once .venv exists.
+PY        = $(realpath $(VENV))/bin/python
 SPHINXOPTS ?= -W --keep-going -q
 LANGS    := en zh_CN
 BUILD    ?= _build
-# conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here,
-# and Python its bytecode: nothing a target runs writes outside $(BUILD).
+# conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here:
+# nothing a target runs writes outside $(BUILD), but for bytecode.
 export DOCS_BUILD_DIR := $(abspath $(BUILD))
-export PYTHONPYCACHEPREFIX := $(abspath $(BUILD))/pycache
-# Bytecode goes there, so write it even where the shell says not to: without
-# it every server, build and doctest the tests start compiles Django and
-# Sphinx again.
+# Python keeps its bytecode in $(VENV)/pycache, none in the sources. pip
+# compiles the packages there when it installs them, and a copy of the project
+# whose .venv links to this one (the tests' and bench-build's) shares it, so
+# that no build from nothing starts by compiling Sphinx and Django again (about
+# 2.8 s of CPU each time).
+export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+# So write it even where the shell says not to.
 unexport PYTHONDONTWRITEBYTECODE
 SRC      := docs
 
@@ -52,13 +59,13 @@ html-en html-zh_CN: html-%: $(STAMP)
 # DOCTEST_PAGES=docs/overview.md runs only the pages named.
 DOCTEST_PAGES ?=
 doctest: $(STAMP) ## Run every doctest block of every page, then print a per-page summary
-	@$(BIN)/python docs/_tools/doctest_pages.py $(BUILD) $(DOCTEST_PAGES)
+	@$(PY) docs/_tools/doctest_pages.py $(BUILD) $(DOCTEST_PAGES)
 
 # The test files run side by side, one process per core (pytest-xdist); a
 # file's tests stay together, so they share its servers and workspaces.
 PYTEST_OPTS ?= -n auto --dist loadfile
 pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
-	$(BIN)/python -m pytest $(PYTEST_OPTS)
+	$(PY) -m pytest $(PYTEST_OPTS)
 
 test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite
 	@$(MAKE) --no-print-directory site
@@ -66,22 +73,22 @@ test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctest
 	@$(MAKE) --no-print-directory pytest
 
 snippets: $(STAMP) ## Show which test proves each code block; fail on any unproven
-	@$(BIN)/python docs/_tools/snippets.py $(BUILD)/snippets/doctrees
+	@$(PY) docs/_tools/snippets.py $(BUILD)/snippets/doctrees
 
 linkcheck: $(STAMP) ## Check the site's external links (needs the network; the Pages workflow runs it)
-	@$(BIN)/python docs/_tools/linkcheck.py $(BUILD)/linkcheck
+	@$(PY) docs/_tools/linkcheck.py $(BUILD)/linkcheck
 
-bench-build: $(STAMP) ## Time cold, no-op and one-page builds per language against bare Sphinx+MyST
-	@$(BIN)/python docs/_tools/bench_build.py
+bench-build: $(STAMP) ## Time cold, no-op, one-page and whole-site builds against bare Sphinx+MyST
+	@$(PY) docs/_tools/bench_build.py
 
 bench: $(STAMP) ## Load-test each documented server: sync page, async view, idle SSE (needs wrk); writes docs/_static/bench/
-	@$(BIN)/python docs/_tools/bench.py
+	@$(PY) docs/_tools/bench.py
 
 bench-db: $(STAMP) ## Count PostgreSQL connections per database setting under load (needs wrk, postgresql)
-	@$(BIN)/python docs/_tools/bench_db.py
+	@$(PY) docs/_tools/bench_db.py
 
 bench-static: $(STAMP) ## Serve the same static files with WhiteNoise and ServeStatic under Uvicorn (needs wrk)
-	@$(BIN)/python docs/_tools/bench_static.py
+	@$(PY) docs/_tools/bench_static.py
 
 # The site as published: both languages, the root page that picks one, 404,
 # sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.
@@ -101,7 +108,7 @@ site: $(STAMP) ## Check the catalogues, build both languages afresh, assemble _b
 	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
 	@$(MAKE) --no-print-directory -j2 epub-en epub-zh_CN || \
 	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
-	@$(BIN)/python docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site $(BUILD)/epub
+	@$(PY) docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site $(BUILD)/epub
 
 # The EPUB of one language, from the doctrees its HTML build left.
 epub-en epub-zh_CN: epub-%: $(STAMP)
@@ -109,7 +116,7 @@ epub-en epub-zh_CN: epub-%: $(STAMP)
 	$(SPHINX) -b epub -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/epub/$*
 
 serve: site ## Serve _build/site on http://127.0.0.1:8000/, with its 404 pages (PORT=...)
-	@$(BIN)/python docs/_tools/serve_site.py $(BUILD)/site $(PORT)
+	@$(PY) docs/_tools/serve_site.py $(BUILD)/site $(PORT)
 
 livehtml: $(STAMP) ## Serve the English site on 127.0.0.1:8000, rebuilt on each change (PORT=...)
 	$(BIN)/sphinx-autobuild -b html -c . -D language=en -d $(BUILD)/doctrees/livehtml \
@@ -126,18 +133,18 @@ PODIR    := locale/$(INTL)/LC_MESSAGES
 gettext: $(STAMP) ## Extract the English messages into _build/gettext/ (one .pot per page)
 	@rm -rf $(GETTEXT)
 	$(SPHINX) -b gettext -c . -d $(BUILD)/doctrees/gettext $(SPHINXOPTS) $(SRC) $(GETTEXT)
-	@$(BIN)/python docs/_tools/intl_tools.py theme-pot $(GETTEXT)/sphinx.pot --language $(INTL)
+	@$(PY) docs/_tools/intl_tools.py theme-pot $(GETTEXT)/sphinx.pot --language $(INTL)
 
 intl-update: gettext ## Merge new English messages into locale/zh_CN/LC_MESSAGES/*.po
-	@$(BIN)/python docs/_tools/intl_tools.py prepare $(PODIR) --compendium $(BUILD)/intl-compendium.po
+	@$(PY) docs/_tools/intl_tools.py prepare $(PODIR) --compendium $(BUILD)/intl-compendium.po
 	$(BIN)/sphinx-intl update -p $(GETTEXT) -l $(INTL) -d locale -w 79 --no-obsolete
-	@$(BIN)/python docs/_tools/intl_tools.py wrap --pot-dir $(GETTEXT) --compendium $(BUILD)/intl-compendium.po $(PODIR)
+	@$(PY) docs/_tools/intl_tools.py wrap --pot-dir $(GETTEXT) --compendium $(BUILD)/intl-compendium.po $(PODIR)
 
 intl-stats: gettext ## Per-page translation progress (translated, fuzzy, untranslated)
-	@$(BIN)/python docs/_tools/intl_tools.py stats --pot-dir $(GETTEXT) $(PODIR)
+	@$(PY) docs/_tools/intl_tools.py stats --pot-dir $(GETTEXT) $(PODIR)
 
 intl-check: gettext ## Fail on zh_CN catalogues that are broken, stale, incomplete or badly typeset
-	@$(BIN)/python docs/_tools/intl_check.py --pot-dir $(GETTEXT) --glossary locale/$(INTL)/glossary.csv $(PODIR)
+	@$(PY) docs/_tools/intl_check.py --pot-dir $(GETTEXT) --glossary locale/$(INTL)/glossary.csv $(PODIR)
 
 clean: ## Remove the build output (keeps .venv), and .mo files older versions left in locale/
 	rm -rf $(BUILD)

@@ -23,13 +23,14 @@ copyright = "2026, " + author
 
 extensions = [
     "myst_parser",
+    "reuse_myst_parser",  # docs/_ext: translated messages parsed without MyST's set-up cost
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "sphinx_design",
     "sphinx_sitemap",
     "notfound.extension",
     "language_links",  # docs/_ext: language switcher, hreflang, per-language URLs
-    "zh_search",  # docs/_ext: Chinese search (dictionary, stemmer fix, splitter)
+    "zh_search",  # docs/_ext: Chinese search (dictionary, splitter, stemmer fix before Sphinx 9.1.1)
     "translation_notice",  # docs/_ext: "not yet translated" notice, status page
     "doctest_lines",  # docs/_ext: doctest failures at the right line of a Markdown page
     "design_where_used",  # docs/_ext: sphinx-design's CSS and JS only where a page uses them

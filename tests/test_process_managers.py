@@ -49,6 +49,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from packaging.markers import Marker
 
 from server import BIN, Server, enter_side_by_side, free_port
 from test_servers import (EXAMPLE, EXPECTED, FORWARDED, ROOT, SERVERS, running,
@@ -261,9 +262,11 @@ def page_argv(page: str, startswith: str) -> list[str]:
 def requirement_pins() -> dict:
     pins = {}
     for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
+        line, _, marker = line.split("#")[0].strip().partition(";")
+        if marker and not Marker(marker).evaluate():
+            continue  # a pin for another Python
         if "==" in line:
-            name, version = line.split("==")
+            name, version = line.strip().split("==")
             pins[name.lower()] = version
     return pins
 

@@ -118,6 +118,24 @@ def test_a_removed_page_leaves_the_site_and_every_sidebar(ws):
         assert linking == [], linking
 
 
+def test_reusing_myst_parsers_changes_nothing_in_either_language(ws):
+    """docs/_ext/reuse_myst_parser.py only saves time: without it
+    (DOCS_PLAIN_MYST=1), both languages are built into the same files."""
+    done = make(ws, "html", "BUILD=_build-plain", env={"DOCS_PLAIN_MYST": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def files(folder):
+        # .buildinfo is not published, and its config digest holds the path
+        # of this copy of the workspace (the dictionary of zh search).
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
+                if p.is_file() and p.name != ".buildinfo"}
+
+    fast, plain = files(ws / "_build/html"), files(ws / "_build-plain/html")
+    assert len(fast) > 50 and {p.parts[0] for p in fast} >= {"en", "zh_CN"}
+    assert sorted(fast) == sorted(plain)
+    assert [p for p in fast if fast[p] != plain[p]] == []
+
+
 # --------------------------------------------------------------------------
 # Generated files live under _build/ only
 

@@ -193,3 +193,18 @@ def test_icon_titles_and_aria_labels_are_chinese(site):
             if left or not CJK.search(label):
                 wrong.append(f"{path.relative_to(site)}: {label!r}")
     assert not wrong, "icon titles and aria-labels left in English:\n" + "\n".join(sorted(set(wrong)))
+
+
+def test_search_stemmer_is_a_class_the_page_defines(site):
+    """sphinx #14229: Sphinx 9.0.4 wrote ``window.Stemmer = ChineseStemmer;``,
+    a class no script defines, so the search page hung. docs/_ext/zh_search.py
+    works around it before Sphinx 9.1.1; after that Sphinx gets it right. On
+    whichever Sphinx built the site, the class assigned is one the file
+    defines (tests/test_browser.py searches the page in Chromium)."""
+    script = (ZH / "_static" / "language_data.js").read_text(encoding="utf-8")
+    assigned = re.findall(r"window\.Stemmer\s*=\s*(\w+)\s*;", script)
+    assert len(assigned) == 1, assigned
+    defined = set(re.findall(r"\b(\w+Stemmer)\s*=\s*function\b", script))
+    defined |= set(re.findall(r"\bclass\s+(\w+Stemmer)\b", script))
+    defined |= set(re.findall(r"\bfunction\s+(\w+Stemmer)\s*\(", script))
+    assert assigned[0] in defined, f"window.Stemmer = {assigned[0]}; but the file defines {sorted(defined)}"

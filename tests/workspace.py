@@ -161,16 +161,15 @@ def bytecode_env(env: dict) -> dict:
     """``env`` for the processes a test starts, so that they do not compile
     all of Sphinx again, every one of them.
 
-    The Makefile keeps bytecode in $(BUILD)/pycache (PYTHONPYCACHEPREFIX), in
-    the workspace too; a PYTHONDONTWRITEBYTECODE=1 from the caller's shell
-    (some CI images set it) would leave that folder empty, so that each of the
-    many sphinx-build, sphinx-intl and intl_tools.py runs spent its first
-    seconds compiling. It is dropped (test_site.py checks that nothing but
-    _build/ gets bytecode). Processes started without make keep theirs where
-    `make` in the real tree does.
+    The Makefile keeps bytecode in $(VENV)/pycache (PYTHONPYCACHEPREFIX); a
+    workspace's .venv links to the real one, so its builds share that
+    bytecode. A PYTHONDONTWRITEBYTECODE=1 from the caller's shell (some CI
+    images set it) would leave the workspace's own modules uncompiled, so it
+    is dropped (test_site.py checks that the sources get no bytecode).
+    Processes started without make keep theirs where `make` does.
     """
     env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / "_build" / "pycache"))
+    env.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".venv" / "pycache"))
     return env
 
 

@@ -91,10 +91,18 @@ def read_entries(path) -> dict:
     if path is None:
         return {}
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-        return {e.msgid: e for e in polib.pofile(text) if not e.obsolete}
+        data = Path(path).read_bytes()
+        # Each page's catalogue is asked for by its notice and by the status
+        # table, in both builds: parse each version of a file once.
+        if data not in _entries:
+            text = data.decode("utf-8-sig")
+            _entries[data] = {e.msgid: e for e in polib.pofile(text) if not e.obsolete}
+        return _entries[data]
     except (OSError, ValueError):
         return {}  # missing or unreadable: nothing counts as translated
+
+
+_entries: dict[bytes, dict] = {}  # a catalogue's bytes -> read_entries() of them
 
 
 def tally(entries: dict, msgids) -> tuple[int, int, int]:

@@ -11,12 +11,19 @@ for each language through the Makefile's own ``make html-<lang>``, and for a
 bare Sphinx + MyST build of the same pages (a conf.py with only myst_parser
 and the default theme, so its unknown directives only warn). It prints the
 times and the ratio of each language to the bare build.
+
+Then, right after a bare cold build, the whole cold ``make html`` (both
+languages side by side, as the Makefile runs them), and the same once more
+with ``DOCS_PLAIN_MYST=1`` (without docs/_ext/reuse_myst_parser.py): it
+prints both against that bare build, and fails unless the two sites are
+identical, file for file and byte for byte.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,6 +87,36 @@ def three_builds(argv: list[str], work: Path, label: str, out: str, must_pass: b
     return {"times": times, "warnings": warnings}
 
 
+def tree(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def whole_site(work: Path, bare: list[str]) -> dict:
+    """Cold bare build, then cold `make html` with and without the speedup."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DOCS_BUILD_DIR", "SITE_DIR")}
+    shutil.rmtree(work / "_build" / "bare-doctrees", ignore_errors=True)
+    shutil.rmtree(work / "_build" / "bare", ignore_errors=True)
+    times, cpu = {}, {}
+    for key, build, extra in (("bare", None, {}), ("site", "_build-site", {}),
+                              ("plain", "_build-plain", {"DOCS_PLAIN_MYST": "1"})):
+        argv = bare if build is None else ["make", "--no-print-directory", "html", f"BUILD={build}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=work, capture_output=True, text=True, env={**env, **extra})
+        times[key] = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[key] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if build is not None and done.returncode != 0:
+            raise SystemExit(f"bench-build: {' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
+    site, plain = tree(work / "_build-site" / "html"), tree(work / "_build-plain" / "html")
+    differ = sorted(str(p) for p in set(site) | set(plain) if site.get(p) != plain.get(p))
+    if differ:
+        raise SystemExit("bench-build: docs/_ext/reuse_myst_parser.py changes the site: "
+                         + ", ".join(differ[:10]))
+    return {"wall": times, "cpu": cpu, "files": len(site)}
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         work = Path(tmp)
@@ -91,6 +128,7 @@ def main() -> int:
         bare = [str(ROOT / ".venv" / "bin" / "sphinx-build"), "-b", "html", "-q",
                 "-c", "bare", "-d", "_build/bare-doctrees", "docs", "_build/bare"]
         results["bare"] = three_builds(bare, work, "bare", "_build/bare", must_pass=False)
+        whole = whole_site(work, bare)
         pages = len([p for p in (work / "docs").rglob("*.md")
                      if not any(part.startswith("_") for part in p.relative_to(work).parts)])
 
@@ -111,6 +149,16 @@ def main() -> int:
     for lang in LANGS:
         ratios = [results[lang]["times"][s] / results["bare"]["times"][s] for s in steps]
         print(f"  {lang + ' / bare':<40}" + "".join(f"{r:>8.2f}x" for r in ratios))
+    wall, cpu = whole["wall"], whole["cpu"]
+    print("\nThe whole site from nothing, one after the other (CPU = user + system time of "
+          "all the processes,\nwhat a machine busy with other work cannot blur):")
+    print(f"  {'build':<40}{'wall':>9}{'ratio':>9}{'CPU':>9}{'ratio':>9}")
+    for key, name in (("bare", "bare: Sphinx + myst_parser, alabaster"),
+                      ("site", "make html (both languages, -j2)"),
+                      ("plain", "  the same, DOCS_PLAIN_MYST=1")):
+        print(f"  {name:<40}{wall[key]:>8.2f}s{wall[key] / wall['bare']:>8.2f}x"
+              f"{cpu[key]:>8.2f}s{cpu[key] / cpu['bare']:>8.2f}x")
+    print(f"  make html wrote the same site both times ({whole['files']} files, byte for byte)")
     return 0
 
 

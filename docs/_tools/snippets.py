@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docutils import nodes
-from packaging.markers import default_environment
+from packaging.markers import Marker, default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -274,7 +274,9 @@ def _read_node(node, name, constants, params, found: TestDeclarations, wrappers=
 def read_pins(path: Path = REQUIREMENTS) -> dict[str, str]:
     pins = {}
     for line in path.read_text().splitlines():
-        line = line.split("#")[0].strip()
+        line, _, marker = line.split("#")[0].strip().partition(";")
+        if marker and not Marker(marker).evaluate():
+            continue  # a pin for another Python (Sphinx has one per version)
         if "==" in line:
             name, version = line.split("==", 1)
             pins[canonicalize_name(name)] = version.strip()
