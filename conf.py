@@ -123,9 +123,11 @@ epub_basename = "deploying-django-with-asgi"
 epub_author = epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-epub_exclude_files = ["_static/bench/db.json", "_static/bench/db.txt",
-                      "_static/bench/results.json", "_static/bench/results.en.txt",
-                      "_static/bench/results.zh_CN.txt", "search.html"]
+# The benchmarks' data and text files: the pages inline what they show of them,
+# and an EPUB has no media type for them.
+epub_exclude_files = ["search.html"] + sorted(
+    f"_static/bench/{f.name}" for f in (ROOT / "docs/_static/bench").iterdir()
+    if f.suffix not in {".svg", ".png"})
 
 
 def _epub_version(app):
