@@ -43,8 +43,9 @@ SECRET_KEY = secrets.token_urlsafe(50)
 
 APP = "mysite.asgi:application"
 STARTPROJECT_APP = "mysite.asgi:django_application"
-# Hypercorn and Granian run the same application wrapped for forwarded headers.
-APPS = re.compile(r"mysite\.asgi(_hypercorn|_granian)?:application")
+# Hypercorn, Granian and Gunicorn's ASGI worker run the same application
+# wrapped for forwarded headers.
+APPS = re.compile(r"mysite\.asgi(_hypercorn|_granian|_gunicorn)?:application")
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 # What the servers log when Django rejects the lifespan scope.
@@ -63,7 +64,10 @@ SERVERS = [
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
     ("servers/granian", "granian "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
+# Gunicorn's own ASGI worker (-k asgi), the sixth server.
+GASGI = "gunicorn mysite.asgi_gunicorn:application "
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Expected:
     stop_log: list = field(default_factory=list)
     serve_log: list = field(default_factory=list)
     lifespan_log: str | None = None      # with startproject's asgi.py
+    lifespan_quiet: str | None = None    # what the page says when there is none
     lifespan_switch: tuple | None = None  # (old, new, ready): the page's way to silence it
     port_in_use: tuple | None = None     # (exit code, message in the output)
     log_lines: str | None = None         # regex that every line of the log matches
@@ -111,6 +116,7 @@ EXPECTED = {
         workers=1, ready="Listening on TCP address", worker_pid=None,
         forwarded="203.0.113.7 https", finishes_running=None, exit_code=0,
         stop_log=["Killed 1 pending application instances"],
+        lifespan_quiet="Daphne never sends the lifespan events",
         serve_log=['"GET /nowhere/" 404'],  # the access log; Django's warning: test_logging.py
         port_in_use=(1, "Listen failure: Couldn't listen on 127.0.0.1:{port}: "
                         "[Errno 98] Address already in use.")),
@@ -123,6 +129,13 @@ EXPECTED = {
         lifespan_switch=("--interface asgi ", "--interface asginl ", "Started worker-"),
         port_in_use=(1, "RuntimeError: Address already in use (os error 98)"),
         log_lines=r"^\[INFO\] "),
+    GASGI: Expected(
+        workers=2, ready="ASGI server listening on http://127.0.0.1:",
+        worker_pid=r"Booting worker with pid: (\d+)",
+        forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
+        stop_log=["Handling signal: term", "Waiting for 1 connections to finish..."],
+        serve_log=['"GET /nowhere/ HTTP/1.1" 404'],
+        lifespan_quiet="the log looks just the same"),
 }
 
 
@@ -261,7 +274,7 @@ def test_under_asgi_django_serves_no_static_files_even_with_debug_on(tmp_path, s
 def test_index_links_every_server_page():
     toctree = (DOCS / "servers/index.md").read_text().split("```{toctree}")[1].split("```")[0]
     entries = toctree.split()[2:]
-    assert entries[:4] == ["uvicorn", "hypercorn", "daphne", "granian"]
+    assert entries[:5] == ["uvicorn", "hypercorn", "daphne", "granian", "gunicorn"]
 
 
 # --------------------------------------------------------------------------
@@ -574,7 +587,7 @@ def test_what_each_server_logs_for_startproject_asgi(page, startswith, static_ro
         assert log.count(expected.lifespan_log) == expected.workers, log
         assert expected.lifespan_log in page_text(page)
     else:
-        assert "Daphne never sends the lifespan events" in page_text(page)
+        assert expected.lifespan_quiet in page_text(page)
     for noise in LIFESPAN_NOISE + OTHER_NOISE:
         if noise != expected.lifespan_log:
             assert noise not in log, log
@@ -811,11 +824,12 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
         "hypercorn ": argv_for("servers/hypercorn", "hypercorn ", free_port()),
         "daphne ": argv_for("servers/daphne", "daphne ", free_port()),
         "granian ": argv_for("servers/granian", "granian ", granian_port),
+        GASGI: argv_for("servers/gunicorn", GASGI, free_port()),
     }
     assert list(commands) == [startswith for _, startswith in SERVERS]
     with ExitStack() as stack:
         runs = {startswith: stack.enter_context(without_the_key(
-                    argv, static_root, tmp_path / startswith.split()[0]))
+                    argv, static_root, tmp_path / startswith.strip().replace(" ", "_")))
                 for startswith, argv in commands.items()}
 
         def log(startswith):
@@ -826,12 +840,12 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
 
         def settled():
             return (all(exited(s) for s in ("gunicorn mysite.asgi:application ",
-                                             "hypercorn ", "daphne "))
+                                             "hypercorn ", "daphne ", GASGI))
                     and (exited("uvicorn ") or len(UVICORN_RESTART.findall(log("uvicorn "))) >= 3)
                     and (exited("granian ") or log("granian ").count(GRANIAN_RESPAWN) >= 3))
 
         # Two workers fail at start; a third failure is one of their replacements.
-        wait_until(settled, 20, "each server to exit, or to restart a restarted worker",
+        wait_until(settled, 40, "each server to exit, or to restart a restarted worker",
                    lambda: "\n".join(f"--- {s}\n{log(s)}" for s in runs))
         # Running, and answering nothing.
         unanswered = {}
@@ -862,13 +876,9 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
     assert "Application startup complete." not in logs["uvicorn "]
     # Gunicorn halts at the first worker that fails to boot; if it reaps the
     # other one while it stops, that raises again, and Python exits with 1.
-    gunicorn = logs["gunicorn mysite.asgi:application "]
-    if codes["gunicorn mysite.asgi:application "] == 3:
-        assert "Reason: Worker failed to boot." in gunicorn
-    else:
-        assert codes["gunicorn mysite.asgi:application "] == 1, gunicorn
-        assert gunicorn.rstrip().endswith(
-            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"), gunicorn
+    # Its own ASGI worker fails the same way.
+    for key in ("gunicorn mysite.asgi:application ", GASGI):
+        assert_gunicorn_halted(codes[key], logs[key])
     assert codes["hypercorn "] == 0, logs["hypercorn "]
     assert "Running on" not in logs["hypercorn "]
     assert codes["daphne "] == 1, logs["daphne "]
@@ -894,8 +904,20 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
         "| Granian (`--respawn-failed-workers`) | respawns the failed workers until one fails again "
         "soon after its respawn, then logs `Worker crash loop detected, exiting` and exits with "
         "status 1 |",
+        "| Gunicorn's ASGI worker | as with Uvicorn workers | as with Uvicorn workers |",
     ]:
         assert row in text, row
+
+
+def assert_gunicorn_halted(code, log):
+    """Gunicorn stopped at a worker that failed to boot: status 3, or 1 with
+    a HaltServer traceback when it reaped the other failed worker meanwhile."""
+    if code == 3:
+        assert "Reason: Worker failed to boot." in log, log
+    else:
+        assert code == 1, log
+        assert log.rstrip().endswith(
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"), log
 
 
 def test_what_makes_each_server_fail_fast(static_root, tmp_path):
@@ -909,6 +931,7 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
                       "--respawn-failed-workers")
     gunicorn = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ",
                         free_port()) + ["--preload"]
+    gasgi = argv_for("servers/gunicorn", GASGI, free_port()) + ["--preload"]
     check = command(INDEX, IMPORT_CHECK).text
     assert check == IMPORT_CHECK
     hypercorn = command("servers/hypercorn", "hypercorn ").with_port(free_port())
@@ -918,6 +941,8 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
             "uvicorn": stack.enter_context(without_the_key(uvicorn, static_root, tmp_path / "u")),
             "granian": stack.enter_context(without_the_key(granian, static_root, tmp_path / "g")),
             "gunicorn": stack.enter_context(without_the_key(gunicorn, static_root, tmp_path / "gu")),
+            "gunicorn -k asgi": stack.enter_context(without_the_key(gasgi, static_root,
+                                                                    tmp_path / "ga")),
             "check": stack.enter_context(without_the_key(check, static_root, tmp_path / "c",
                                                           shell=True)),
             "check && hypercorn": stack.enter_context(without_the_key(
@@ -936,16 +961,18 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
         codes = {name: process.returncode for name, (process, _) in runs.items()}
         logs = {name: log.read_text() for name, (_, log) in runs.items()}
 
-    assert codes == {"uvicorn": 1, "granian": 1, "gunicorn": 1, "check": 1,
+    assert codes == {"uvicorn": 1, "granian": 1, "gunicorn": 1, "gunicorn -k asgi": 1, "check": 1,
                      "check && hypercorn": 1, "check with the key": 0, "check --deploy": 1,
                      "settings page": 1}, logs
-    for name in ("uvicorn", "granian", "gunicorn", "check", "check && hypercorn",
+    for name in ("uvicorn", "granian", "gunicorn", "gunicorn -k asgi", "check",
+                 "check && hypercorn",
                  "check --deploy"):
         assert SECRET_MISSING in logs[name], f"{name}:\n{logs[name]}"
     assert logs["check"].splitlines()[-1] == f"django.core.exceptions.{SECRET_MISSING}"
     assert logs["check with the key"] == ""
     # --preload: the main process fails, before any worker.
     assert "Booting worker" not in logs["gunicorn"]
+    assert "Booting worker" not in logs["gunicorn -k asgi"]
     # Hypercorn never started.
     assert "Running on" not in logs["check && hypercorn"]
     assert GRANIAN_RESPAWN not in logs["granian"]
@@ -965,3 +992,173 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
     assert ("Uvicorn in one process, as started below, exits with status 1, but some servers "
             "start their worker processes again and again, and Hypercorn exits with status 0"
             ) in settings
+
+
+# --------------------------------------------------------------------------
+# Gunicorn's own ASGI worker (servers/gunicorn.md)
+# --------------------------------------------------------------------------
+
+GASGI_PAGE = "servers/gunicorn"
+DJANGO_LIFESPAN_ERROR = "Django can only handle ASGI/HTTP connections, not lifespan."
+
+
+def gasgi_argv(port: int, *extra: str, app: str | None = None) -> list[str]:
+    """The page's command on ``port``, with ``extra`` flags and another application."""
+    argv = argv_for(GASGI_PAGE, GASGI, port) + list(extra)
+    return [app if app and APPS.fullmatch(a) else a for a in argv]
+
+
+def test_gunicorn_asgi_worker_lifespan_switches(static_root, tmp_path):
+    """The page: auto keeps Django's error at DEBUG, off sends nothing, on stops Gunicorn."""
+    from server import enter_side_by_side
+    expected = EXPECTED[GASGI]
+    ports = [free_port() for _ in range(3)]
+    with ExitStack() as stack:
+        auto, off = enter_side_by_side(stack, [
+            started(gasgi_argv(ports[0], "--log-level", "debug", app=STARTPROJECT_APP),
+                    ports[0], static_root, expected),
+            started(gasgi_argv(ports[1], "--log-level", "debug", "--asgi-lifespan", "off"),
+                    ports[1], static_root, expected)])
+        required, required_log = stack.enter_context(without_the_key(
+            gasgi_argv(ports[2], "--asgi-lifespan", "on", app=STARTPROJECT_APP), static_root,
+            tmp_path / "on", DJANGO_SECRET_KEY=SECRET_KEY))
+        for server in (auto, off):
+            assert httpx.get(server.url + "/").status_code == 200
+        wait_until(lambda: required.poll() is not None, 30, "Gunicorn to stop",
+                   required_log.read_text)
+        logs = {"auto": auto.log, "off": off.log, "on": required_log.read_text()}
+    # auto: Django's error, at DEBUG only, once per worker; Django still answers.
+    assert logs["auto"].count(f"[DEBUG] ASGI lifespan not supported by app: Lifespan startup "
+                              f"failed: {DJANGO_LIFESPAN_ERROR}") == expected.workers, logs["auto"]
+    assert not re.search(r"\[(INFO|WARNING|ERROR)\].*lifespan", logs["auto"], re.I), logs["auto"]
+    # off: not a word about lifespan, even at DEBUG.
+    messages = [line for line in logs["off"].splitlines() if not line.startswith(" ")]
+    assert messages and not any("lifespan" in line.lower() for line in messages), logs["off"]
+    # on: every worker that started fails, and Gunicorn halts.
+    assert (f"[ERROR] ASGI lifespan startup failed: Lifespan startup failed: "
+            f"{DJANGO_LIFESPAN_ERROR}") in logs["on"]
+    assert_gunicorn_halted(required.returncode, logs["on"])
+    assert "ASGI server listening" not in logs["on"]
+    text = page_text(GASGI_PAGE)
+    assert ("logs it only at the DEBUG level (`ASGI lifespan not supported by app`), and "
+            "serves without lifespan") in text
+    assert ("each worker logs `ASGI lifespan startup failed: Lifespan startup failed: Django "
+            "can only handle ASGI/HTTP connections, not lifespan.` and exits, and Gunicorn "
+            "stops with `Worker failed to boot.`") in text
+    assert "`--asgi-lifespan off` : Never send the lifespan events." in text
+
+
+def signal_during_slow_request(server, signum) -> dict:
+    """``signum`` to the main process while /slow/ runs; what the client got back."""
+    result = {}
+
+    def slow():
+        try:
+            result["response"] = httpx.get(server.url + "/slow/?seconds=1", timeout=10)
+        except httpx.TransportError as error:
+            result["error"] = error
+
+    request = threading.Thread(target=slow)
+    request.start()
+    time.sleep(0.5)  # the server is warm: the request has reached the view
+    os.kill(server.process.pid, signum)
+    server.process.wait(15)
+    request.join(10)
+    return result
+
+
+def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(static_root):
+    """The page: SIGINT and SIGQUIT stop -k asgi's workers at once. Uvicorn's
+    workers finish the request but do not exit: Gunicorn kills them after
+    --graceful-timeout (3 s here instead of the page's 30)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server import enter_side_by_side
+    uvicorn_worker = "gunicorn mysite.asgi:application "
+    runs = [(GASGI, signal.SIGINT), (GASGI, signal.SIGQUIT),
+            (uvicorn_worker, signal.SIGINT), (uvicorn_worker, signal.SIGQUIT)]
+    pages = {startswith: page for page, startswith in SERVERS}
+    with ExitStack() as stack:
+        managers = []
+        for startswith, _ in runs:
+            port = free_port()
+            shown = command(pages[startswith], startswith).with_port(port)
+            if startswith == uvicorn_worker:
+                assert "--graceful-timeout 30" in shown
+                shown = shown.replace("--graceful-timeout 30", "--graceful-timeout 3")
+            managers.append(started(shlex.split(shown), port, static_root,
+                                    EXPECTED[startswith]))
+        servers = enter_side_by_side(stack, managers)
+        with ThreadPoolExecutor(len(runs)) as pool:
+            results = list(pool.map(signal_during_slow_request, servers,
+                                    [signum for _, signum in runs]))
+        codes = [server.process.returncode for server in servers]
+        for server in servers:
+            wait_until(lambda: not session_members(server.process.pid), 3,
+                       "every worker process to exit", lambda: server.log)
+        logs = [server.log for server in servers]
+    assert codes == [0, 0, 0, 0], logs
+    for (startswith, signum), result, log in zip(runs, results, logs):
+        name = signal.Signals(signum).name.lower().removeprefix("sig")
+        assert f"Handling signal: {name}" in log, log
+        if startswith == GASGI:
+            assert "error" in result, f"answered: {result}\n{log}"
+            # The access log says 500, for a response that never went out.
+            assert '"GET /slow/?seconds=1 HTTP/1.1" 500 0 ' in log, log
+        else:
+            assert result["response"].text == "Slept 1 s\n", f"{result}\n{log}"
+            assert log.count("was sent SIGKILL! Perhaps out of memory?") == 2, log
+    text = page_text(GASGI_PAGE)
+    assert ("A request still running is cut off, and the client gets no response at all; the "
+            "access log still shows it, as `500 0`. Gunicorn exits with status 0 here too.") in text
+    assert ("| `SIGINT`, `SIGQUIT` | running requests are cut off, and Gunicorn exits at once | "
+            "running requests finish, but the workers do not exit: Gunicorn kills them after "
+            "`--graceful-timeout` and logs `was sent SIGKILL! Perhaps out of memory?` |") in text
+
+
+WEBSOCKET_UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket",
+                     "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+
+
+def test_gunicorn_asgi_worker_threads_websocket_and_keep_alive(static_root):
+    """The page: --threads is only warned about, WebSocket reaches Django (which
+    refuses it), every response names the server, and the keep-alive setting."""
+    port = free_port()
+    argv = gasgi_argv(port, "--threads", "4")
+    with started(argv, port, static_root, EXPECTED[GASGI]) as server:
+        home = httpx.get(server.url + "/")
+        upgrade = httpx.get(server.url + "/", headers=WEBSOCKET_UPGRADE)
+        wait_until(lambda: "not websocket." in server.log, 5, "the traceback", lambda: server.log)
+        log = server.log
+    assert home.headers["server"] == "gunicorn/asgi"
+    assert (upgrade.status_code, upgrade.content) == (500, b"")
+    assert ("[WARNING] ASGI worker does not use threads configuration. Use worker_connections "
+            "instead.") in log
+    assert "[ERROR] Error in WebSocket ASGI application\nTraceback" in log, log
+    assert "ValueError: Django can only handle ASGI/HTTP connections, not websocket." in log
+    # The page's keep-alive against Gunicorn's default.
+    shown = argv_for(GASGI_PAGE, GASGI, 8000)
+    i = shown.index("--keep-alive")
+    assert gunicorn_settings(shown, static_root)["keepalive"] == "5"
+    assert gunicorn_settings(shown[:i] + shown[i + 2:], static_root)["keepalive"] == "2"
+    text = page_text(GASGI_PAGE)
+    assert "Each response also carries `Server: gunicorn/asgi`." in text
+    assert ("with `--threads 4`, Gunicorn logs `ASGI worker does not use threads configuration. "
+            "Use worker_connections instead.`") in text
+    assert ("an upgrade request to the example gets `500 Internal Server Error`, and the log "
+            "shows `Error in WebSocket ASGI application` with a traceback that ends in "
+            "`ValueError: Django can only handle ASGI/HTTP connections, not websocket.`") in text
+    assert "Close an idle keep-alive connection after 5 seconds. Gunicorn's default is 2 seconds." \
+        in text
+
+
+def test_the_asgi_worker_takes_the_scheme_but_never_the_address(static_root):
+    """The page: without the wrapper, X-Forwarded-For changes nothing."""
+    port = free_port()
+    argv = gasgi_argv(port, app=APP)
+    with started(argv, port, static_root, EXPECTED[GASGI]) as server:
+        trusted = httpx.get(server.url + "/client/", headers=FORWARDED).text
+    assert trusted == f"127.0.0.1 https 127.0.0.1:{port}\n"
+    text = page_text(GASGI_PAGE)
+    assert ("with `mysite.asgi` alone, it shows `127.0.0.1 https 127.0.0.1:8000`") in text
+    assert "`203.0.113.7 https 127.0.0.1:8000` on `/client/`" in text
