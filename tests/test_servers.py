@@ -70,6 +70,11 @@ SERVERS = [
 GASGI = "gunicorn mysite.asgi_gunicorn:application "
 
 
+def short_name(startswith: str) -> str:
+    """uvicorn, gunicorn, hypercorn, daphne, granian or gunicorn-asgi."""
+    return "gunicorn-asgi" if startswith == GASGI else startswith.split()[0]
+
+
 @dataclass
 class Expected:
     """What the page says the server does; the tests hold it to that."""
