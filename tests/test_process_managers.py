@@ -77,6 +77,7 @@ PAGE_COMMANDS = [
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
     ("servers/granian", "granian "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
 ACTIVATED_COMMANDS = [  # Granian cannot take a socket
     ("servers/uvicorn", "uvicorn "),
@@ -93,6 +94,7 @@ UNITS = {
     "hypercorn ": ("hypercorn.service", "--graceful-timeout"),
     "daphne ": ("daphne.service", None),
     "granian ": ("granian.service", "--workers-kill-timeout"),
+    "gunicorn mysite.asgi_gunicorn:application ": ("gunicorn-asgi.service", "--graceful-timeout"),
 }
 
 # Socket activation: the service that runs on systemd's socket, and how its
@@ -136,6 +138,9 @@ STOP_ROWS = {
         "either; Daphne cancels them"),
     "Granian": (
         "granian ", None, {"control-group": FINISHES, "mixed": FINISHES}, "`KillMode=mixed`"),
+    "Gunicorn's ASGI worker": (
+        "gunicorn mysite.asgi_gunicorn:application ", None,
+        {"control-group": FINISHES, "mixed": FINISHES}, "`KillMode=mixed`"),
 }
 KILL_MODES = ["control-group", "mixed"]
 SLOW = "/slow/?seconds=1"
@@ -484,7 +489,7 @@ def test_systemd_analyze_verify_reports_nothing(secret_file, tmp_path):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), path
         checked.append(path.relative_to(DEPLOY).as_posix())
-    assert len(checked) == 12, checked
+    assert len(checked) == 13, checked
 
     broken = tmp_path / "deploy" / "uvicorn.service"
     broken.write_text(broken.read_text().replace("KillMode=mixed", "KillMode=mixd"))
@@ -692,7 +697,8 @@ def test_the_servers_index_says_which_sigterm_its_table_is_about():
     assert "| Server | Requests still running when only the main process gets `SIGTERM` |" \
         in section
     # The index's rows say what this page's main-process column says.
-    for row in ("Uvicorn (`--workers 2`)", "Gunicorn with Uvicorn workers", "Granian"):
+    for row in ("Uvicorn (`--workers 2`)", "Gunicorn with Uvicorn workers", "Granian",
+                "Gunicorn's ASGI worker"):
         assert STOP_ROWS[row][2]["mixed"] == FINISHES
         assert f"| {row} | finish, up to " in section, row
     assert STOP_ROWS["Hypercorn (`--workers 2`)"][2]["mixed"] == CUT_OFF
