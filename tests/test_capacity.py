@@ -151,6 +151,9 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
         "daphne": on_port("servers/daphne", "daphne "),
         "granian": on_port(PAGE, GRANIAN_LIMIT),
     }
+    gasgi_argv, gasgi_port, _ = on_port(PAGE, GUNICORN_LIMIT)
+    gasgi_argv[gasgi_argv.index("mysite.limited_worker.LimitedUvicornWorker")] = "asgi"
+    commands["gunicorn -k asgi"] = (gasgi_argv, gasgi_port, "uvicorn ")
     assert "--worker-connections" in plain_argv
     with servers(commands, static_root, ready=False) as started:
         def url(name, seconds):
@@ -158,7 +161,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
 
         # Two requests hold each capped server; a third comes half a second later.
         capped = ["uvicorn", "gunicorn, limited worker", "granian"]
-        uncapped = {"gunicorn, uvicorn_worker": 5, "hypercorn": 6, "daphne": 6}
+        uncapped = {"gunicorn, uvicorn_worker": 5, "hypercorn": 6, "daphne": 6,
+                    "gunicorn -k asgi": 5}
         plan = [(url(name, 2), 0) for name in capped for _ in range(2)]
         plan += [(url(name, 0), 0.5) for name in capped]
         plan += [(url(name, 2), 0) for name, count in uncapped.items() for _ in range(count)]
@@ -198,7 +202,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
     for line in ["| Uvicorn | `--limit-concurrency N` | `503 Service Unavailable` at once |",
                  "| Hypercorn | none | no cap |", "| Daphne | none | no cap |",
                  "| Granian | `--backpressure N` | the request waits until a running one has "
-                 "finished |"]:
+                 "finished |",
+                 "| Gunicorn's ASGI worker | `--worker-connections N` does nothing | no cap |"]:
         assert line in text, line
     assert "So with `--limit-concurrency 3`, two requests run at once, and the third gets the "\
            "503." in text
@@ -207,6 +212,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
     assert "with `-k uvicorn_worker.UvicornWorker --worker-connections 3`, five requests still "\
            "run at once" in text
     assert "In a test, six requests for `/slow/` ran at once under each." in text
+    assert ("with `-k asgi --worker-connections 3` in the command above, five requests still "
+            "run at once") in text
     assert "two requests for `/slow/?seconds=2` running, a third request waits for about two "\
            "seconds" in text
 
