@@ -28,6 +28,7 @@ PAGE = "logging"
 
 LOGGING_HYPERCORN = "hypercorn "
 LOGGING_GRANIAN = "granian "
+LOGGING_GASGI = "gunicorn mysite.asgi_gunicorn:application "
 
 ERROR = "RuntimeError: The boom view always fails."
 TRACEBACK = "Traceback (most recent call last):"
@@ -106,7 +107,7 @@ def documented() -> dict:
         "hypercorn ": page_command("servers/hypercorn", "hypercorn "),
         "daphne ": page_command("servers/daphne", "daphne "),
         "granian ": page_command("servers/granian", "granian "),
-        GASGI: page_command("servers/gunicorn", GASGI),
+        GASGI: page_command("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
     }
     assert list(commands) == [startswith for _, startswith in SERVERS]
     return commands
@@ -281,7 +282,7 @@ def test_the_access_lines_made_alike(static_root):
         # Gunicorn's own format option does nothing to the Uvicorn worker's line.
         "gunicorn --access-logformat": (argv + ["--access-logformat", "GUNICORN %(h)s %(r)s"],
                                         port, key),
-        "gunicorn -k asgi --access-logformat": page_command(PAGE, GASGI),
+        "gunicorn -k asgi --access-logformat": page_command(PAGE, LOGGING_GASGI, GASGI),
     }
     # Each is the command of the server's page with the access log flags added.
     for name, page, startswith in [("hypercorn --access-logformat", "servers/hypercorn",

@@ -1080,14 +1080,15 @@ def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(
 
     from server import enter_side_by_side
     uvicorn_worker = "gunicorn mysite.asgi:application "
+    shown_by = {GASGI: command("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
+                uvicorn_worker: command("servers/uvicorn", "gunicorn mysite.asgi:application ")}
     runs = [(GASGI, signal.SIGINT), (GASGI, signal.SIGQUIT),
             (uvicorn_worker, signal.SIGINT), (uvicorn_worker, signal.SIGQUIT)]
-    pages = {startswith: page for page, startswith in SERVERS}
     with ExitStack() as stack:
         managers = []
         for startswith, _ in runs:
             port = free_port()
-            shown = command(pages[startswith], startswith).with_port(port)
+            shown = shown_by[startswith].with_port(port)
             if startswith == uvicorn_worker:
                 assert "--graceful-timeout 30" in shown
                 shown = shown.replace("--graceful-timeout 30", "--graceful-timeout 3")
