@@ -138,7 +138,7 @@ EXPECTED = {
         workers=2, ready="ASGI server listening on http://127.0.0.1:",
         worker_pid=r"Booting worker with pid: (\d+)",
         forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
-        stop_log=["Handling signal: term", "Waiting for 1 connections to finish..."],
+        stop_log=["Handling signal: term", "Worker shutting down..."],
         serve_log=['"GET /nowhere/ HTTP/1.1" 404'],
         lifespan_quiet="the log looks just the same"),
 }
