@@ -10,6 +10,7 @@ worker process outlives the server, and that the log holds no traceback and
 none of the lifespan messages the pages promise to keep out.
 """
 
+import importlib.util
 import os
 import re
 import secrets
@@ -1036,6 +1037,9 @@ def test_gunicorn_asgi_worker_lifespan_switches(static_root, tmp_path):
     assert logs["auto"].count(f"[DEBUG] ASGI lifespan not supported by app: Lifespan startup "
                               f"failed: {DJANGO_LIFESPAN_ERROR}") == expected.workers, logs["auto"]
     assert not re.search(r"\[(INFO|WARNING|ERROR)\].*lifespan", logs["auto"], re.I), logs["auto"]
+    # uvloop is not installed: each worker runs asyncio's own loop.
+    assert importlib.util.find_spec("uvloop") is None
+    assert logs["auto"].count("[DEBUG] Using asyncio event loop") == expected.workers
     # off: not a word about lifespan, even at DEBUG.
     messages = [line for line in logs["off"].splitlines() if not line.startswith(" ")]
     assert messages and not any("lifespan" in line.lower() for line in messages), logs["off"]
@@ -1051,6 +1055,8 @@ def test_gunicorn_asgi_worker_lifespan_switches(static_root, tmp_path):
             "can only handle ASGI/HTTP connections, not lifespan.` and exits, and Gunicorn "
             "stops with `Worker failed to boot.`") in text
     assert "`--asgi-lifespan off` : Never send the lifespan events." in text
+    assert ("It uses uvloop when that package is installed, and asyncio's own event loop "
+            "otherwise (`--asgi-loop`).") in text
 
 
 def signal_during_slow_request(server, signum) -> dict:
@@ -1131,10 +1137,17 @@ def test_gunicorn_asgi_worker_threads_websocket_and_keep_alive(static_root):
     refuses it), every response names the server, and the keep-alive setting."""
     port = free_port()
     argv = gasgi_argv(port, "--threads", "4")
-    with started(argv, port, static_root, EXPECTED[GASGI]) as server:
+    expected = EXPECTED[GASGI]
+    with started(argv, port, static_root, expected) as server:
         home = httpx.get(server.url + "/")
         upgrade = httpx.get(server.url + "/", headers=WEBSOCKET_UPGRADE)
         wait_until(lambda: "not websocket." in server.log, 5, "the traceback", lambda: server.log)
+        # Gunicorn replaces a worker that dies, as with Uvicorn's worker class.
+        dead = kill_first_worker(server, expected)
+        wait_until(lambda: server.log.count(expected.ready) == 3, 15,
+                   "a new worker to serve", lambda: server.log)
+        assert f"Worker (pid:{dead}) was sent SIGKILL!" in server.log
+        assert len(re.findall(expected.worker_pid, server.log)) == 3
         log = server.log
     assert home.headers["server"] == "gunicorn/asgi"
     assert (upgrade.status_code, upgrade.content) == (500, b"")
@@ -1142,11 +1155,21 @@ def test_gunicorn_asgi_worker_threads_websocket_and_keep_alive(static_root):
             "instead.") in log
     assert "[ERROR] Error in WebSocket ASGI application\nTraceback" in log, log
     assert "ValueError: Django can only handle ASGI/HTTP connections, not websocket." in log
-    # The page's keep-alive against Gunicorn's default.
+    # Gunicorn's own WebSocket code, not the websockets package.
+    from gunicorn.asgi import websocket
+    assert not re.search(r"^\s*(import|from) (websockets|wsproto)",
+                         Path(websocket.__file__).read_text(), re.M)
+    # The page's settings against Gunicorn's defaults.
     shown = argv_for(GASGI_PAGE, GASGI, 8000)
-    i = shown.index("--keep-alive")
-    assert gunicorn_settings(shown, static_root)["keepalive"] == "5"
-    assert gunicorn_settings(shown[:i] + shown[i + 2:], static_root)["keepalive"] == "2"
+    bare = list(shown)
+    for flag in ("--keep-alive", "--graceful-timeout", "--access-logfile"):
+        i = bare.index(flag)
+        del bare[i:i + 2]
+    settings, defaults = (gunicorn_settings(a, static_root) for a in (shown, bare))
+    assert (settings["keepalive"], settings["graceful_timeout"], settings["accesslog"]) == \
+        ("5", "30", "-")
+    assert (defaults["keepalive"], defaults["graceful_timeout"], defaults["accesslog"],
+            defaults["loglevel"], defaults["worker_class"]) == ("2", "30", "None", "info", "asgi")
     text = page_text(GASGI_PAGE)
     assert "Each response also carries `Server: gunicorn/asgi`." in text
     assert ("with `--threads 4`, Gunicorn logs `ASGI worker does not use threads configuration. "
@@ -1156,15 +1179,40 @@ def test_gunicorn_asgi_worker_threads_websocket_and_keep_alive(static_root):
             "`ValueError: Django can only handle ASGI/HTTP connections, not websocket.`") in text
     assert "Close an idle keep-alive connection after 5 seconds. Gunicorn's default is 2 seconds." \
         in text
+    assert "30 seconds is the default." in text and "Gunicorn's default log level is INFO" in text
+    assert "restarts if they die" in text and "restart of a worker that dies" in text
 
 
-def test_the_asgi_worker_takes_the_scheme_but_never_the_address(static_root):
-    """The page: without the wrapper, X-Forwarded-For changes nothing."""
-    port = free_port()
-    argv = gasgi_argv(port, app=APP)
-    with started(argv, port, static_root, EXPECTED[GASGI]) as server:
-        trusted = httpx.get(server.url + "/client/", headers=FORWARDED).text
-    assert trusted == f"127.0.0.1 https 127.0.0.1:{port}\n"
+# The example's settings without SECURE_PROXY_SSL_HEADER: request.scheme is
+# then the scope's, as the server set it.
+SCOPE_SCHEME_SETTINGS = """
+from mysite.settings import *  # noqa: F403
+
+SECURE_PROXY_SSL_HEADER = None
+"""
+
+
+def test_the_asgi_worker_takes_the_scheme_but_never_the_address(static_root, tmp_path):
+    """The page: without the wrapper, X-Forwarded-For changes nothing, and the
+    worker sets the scope's scheme only for a peer in --forwarded-allow-ips."""
+    from server import enter_side_by_side
+    (tmp_path / "scope_scheme.py").write_text(SCOPE_SCHEME_SETTINGS)
+    scope_scheme = {"DJANGO_SETTINGS_MODULE": "scope_scheme", "PYTHONPATH": str(tmp_path),
+                    "PYTHONDONTWRITEBYTECODE": "1"}
+    ports = [free_port() for _ in range(3)]
+    untrusted = [a.replace("127.0.0.1", "10.0.0.1") if a == "127.0.0.1" else a
+                 for a in gasgi_argv(ports[2], app=APP)]
+    assert untrusted[untrusted.index("--forwarded-allow-ips") + 1] == "10.0.0.1"
+    runs = [(gasgi_argv(ports[0], app=APP), {}), (gasgi_argv(ports[1], app=APP), scope_scheme),
+            (untrusted, scope_scheme)]
+    with ExitStack() as stack:
+        servers = enter_side_by_side(stack, [
+            Server(argv, cwd=EXAMPLE, env={**server_env(static_root), **env}, port=port,
+                   timeout=30) for (argv, env), port in zip(runs, ports)])
+        seen = [httpx.get(server.url + "/client/", headers=FORWARDED).text for server in servers]
+    assert seen == [f"127.0.0.1 https 127.0.0.1:{ports[0]}\n",  # Django's setting
+                    f"127.0.0.1 https 127.0.0.1:{ports[1]}\n",  # the worker's scope
+                    f"127.0.0.1 http 127.0.0.1:{ports[2]}\n"]   # an untrusted peer
     text = page_text(GASGI_PAGE)
     assert ("with `mysite.asgi` alone, it shows `127.0.0.1 https 127.0.0.1:8000`") in text
     assert "`203.0.113.7 https 127.0.0.1:8000` on `/client/`" in text
