@@ -84,6 +84,7 @@ ACTIVATED_COMMANDS = [  # Granian cannot take a socket
     ("servers/uvicorn", "gunicorn mysite.asgi:application "),
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
 
 # The unit of each server page's command, and the flag whose seconds its
@@ -104,17 +105,20 @@ ACTIVATED = {
     "gunicorn mysite.asgi:application ": (DEPLOY / "gunicorn.service", "", ""),
     "hypercorn ": (ACTIVATION / "hypercorn.service", "--bind 127.0.0.1:8000", "--bind fd://3"),
     "daphne ": (ACTIVATION / "daphne.service", "--bind 127.0.0.1 --port 8000", "--fd 3"),
+    "gunicorn mysite.asgi_gunicorn:application ": (DEPLOY / "gunicorn-asgi.service", "", ""),
 }
 SOCKETS = {"uvicorn ": ACTIVATION / "uvicorn.socket",
            "gunicorn mysite.asgi:application ": ACTIVATION / "gunicorn.socket",
            "hypercorn ": ACTIVATION / "hypercorn.socket",
-           "daphne ": ACTIVATION / "daphne.socket"}
+           "daphne ": ACTIVATION / "daphne.socket",
+           "gunicorn mysite.asgi_gunicorn:application ": ACTIVATION / "gunicorn-asgi.socket"}
 # What each server logs when it serves on the socket it was given.
 ON_THE_SOCKET = {
     "uvicorn ": "Uvicorn running on socket ('127.0.0.1', {port})",
     "gunicorn mysite.asgi:application ": "Listening at: http://127.0.0.1:{port} ",
     "hypercorn ": "Running on http://127.0.0.1:{port} ",
     "daphne ": "Configuring endpoint fd:fileno=3",
+    "gunicorn mysite.asgi_gunicorn:application ": "Listening at: http://127.0.0.1:{port} ",
 }
 SOCKET_ACTIVATE = "systemd-socket-activate "
 
@@ -482,14 +486,15 @@ def test_systemd_analyze_verify_reports_nothing(secret_file, tmp_path):
             assert gone not in copy.read_text()
         files = [copy]
         if path.suffix == ".socket":  # a socket unit needs the service it starts
-            service = (ACTIVATION if path.stem != "gunicorn" else DEPLOY) / f"{path.stem}.service"
+            service = (DEPLOY if path.stem.startswith("gunicorn") else ACTIVATION) \
+                / f"{path.stem}.service"
             files.append(tmp_path / service.parent.name / service.name)
         argv = shlex.split(shown.replace(f"{UNIT_PATH}uvicorn.service",
                                          shlex.join(map(str, files))))
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), path
         checked.append(path.relative_to(DEPLOY).as_posix())
-    assert len(checked) == 13, checked
+    assert len(checked) == 14, checked
 
     broken = tmp_path / "deploy" / "uvicorn.service"
     broken.write_text(broken.read_text().replace("KillMode=mixed", "KillMode=mixd"))
@@ -578,8 +583,13 @@ def test_socket_activation(secret_file, static_root, tmp_path):
             assert "Traceback" not in log, log
         gunicorn = servers[list(runs).index("gunicorn mysite.asgi:application ")]
         assert f"Control socket listening at {tmp_path}/run/gunicorn/gunicorn.ctl" in gunicorn.log
+        gasgi = servers[list(runs).index("gunicorn mysite.asgi_gunicorn:application ")]
+        assert (f"Control socket listening at {tmp_path}/run/gunicorn-asgi/gunicorn.ctl"
+                in gasgi.log)
         notify.settimeout(5)
-        assert "READY=1" in notify.recv(4096).decode().split("\n")
+        # One READY=1 from each Gunicorn.
+        for _ in range(2):
+            assert "READY=1" in notify.recv(4096).decode().split("\n")
         for server in servers:
             assert server.stop() == 0, server.log
 
