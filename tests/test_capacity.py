@@ -287,13 +287,17 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         "hypercorn": on_port(PAGE, HYPERCORN_RECYCLE),
         "granian": on_port(PAGE, GRANIAN_RECYCLE),
     }
+    gasgi_argv, gasgi_port, _ = on_port(PAGE, GUNICORN_RECYCLE)
+    gasgi_argv[gasgi_argv.index("uvicorn_worker.UvicornWorker")] = "asgi"
+    commands["gunicorn -k asgi"] = (gasgi_argv, gasgi_port, "uvicorn ")
     assert "--max-requests-jitter" in commands["hypercorn"][0]
     with servers(commands, static_root, ready=False) as started:
         # Two workers with at most 25 requests each: 51 requests replace one
         # at least. The one process stops after its own.
         sent = {name: in_background(_requests, started[name].url + "/client/", 51 if name !=
                                     "uvicorn in one process" else 500)
-                for name in ("gunicorn", "uvicorn", "hypercorn", "uvicorn in one process")}
+                for name in ("gunicorn", "uvicorn", "hypercorn", "uvicorn in one process",
+                             "gunicorn -k asgi")}
         granian = started["granian"]
         rss = []
 
@@ -338,6 +342,12 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         assert limits and all(20 <= n <= 25 for n in limits), logs[name]
         assert len(set(re.findall(new_worker, logs[name]))) >= 3, logs[name]
     assert re.search(r"Child process \[\d+\] died", logs["uvicorn"])
+    # Gunicorn's own ASGI worker: its own line, then a new worker.
+    gasgi = logs["gunicorn -k asgi"]
+    assert statuses["gunicorn -k asgi"] == [200] * 51, statuses["gunicorn -k asgi"]
+    assert "[INFO] Autorestarting worker after current request." in gasgi, gasgi
+    assert len(set(re.findall(r"Booting worker with pid: (\d+)", gasgi))) >= 3, gasgi
+    assert "Maximum request limit" not in gasgi
     # Without --workers, Uvicorn exits at its limit, with status 0.
     assert single_code == 0, logs["uvicorn in one process"]
     assert 20 <= int(LIMIT.search(logs["uvicorn in one process"]).group(1)) <= 25
@@ -368,6 +378,10 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
             "worker closes a connection it has accepted") in text
     assert ("in one process, Uvicorn exits with status 0 |") in text
     assert "A worker of the example already uses more than 20 MiB when it starts" in text
+    assert ("| Gunicorn's ASGI worker | `--max-requests N --max-requests-jitter J` | the worker "
+            "stops after its requests, and Gunicorn starts a new one |") in text
+    assert ("With `-k asgi` instead of the Uvicorn worker class, a worker logs `Autorestarting "
+            "worker after current request.` when it reaches its limit") in text
 
 
 def _until_one_fails(url: str, clients: int, most: int) -> dict:
