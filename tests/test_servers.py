@@ -1059,9 +1059,23 @@ def test_gunicorn_asgi_worker_lifespan_switches(static_root, tmp_path):
             "otherwise (`--asgi-loop`).") in text
 
 
+def thread_count(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 def signal_during_slow_request(server, signum) -> dict:
-    """``signum`` to the main process while /slow/ runs; what the client got back."""
+    """``signum`` to the main process while /slow/ runs; what the client got back.
+
+    Django runs each request with a thread of its own, which ends with the
+    request (docs/capacity.md): a worker with a second thread is running it.
+    """
     result = {}
+    workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", server.log)]
+    wait_until(lambda: all(thread_count(pid) == 1 for pid in workers), 10,
+               "idle workers", lambda: server.log)
 
     def slow():
         try:
@@ -1071,7 +1085,8 @@ def signal_during_slow_request(server, signum) -> dict:
 
     request = threading.Thread(target=slow)
     request.start()
-    time.sleep(0.5)  # the server is warm: the request has reached the view
+    wait_until(lambda: any(thread_count(pid) > 1 for pid in workers), 10,
+               "the request to reach the view", lambda: server.log)
     os.kill(server.process.pid, signum)
     server.process.wait(15)
     request.join(10)
