@@ -1215,11 +1215,16 @@ def test_the_asgi_worker_takes_the_scheme_but_never_the_address(static_root, tmp
     scope_scheme = {"DJANGO_SETTINGS_MODULE": "scope_scheme", "PYTHONPATH": str(tmp_path),
                     "PYTHONDONTWRITEBYTECODE": "1"}
     ports = [free_port() for _ in range(3)]
+
+    def one_worker(argv):  # the scope's scheme does not depend on the worker count
+        return [("1" if before == "--workers" else a) for before, a in zip([None, *argv], argv)]
+
     untrusted = [a.replace("127.0.0.1", "10.0.0.1") if a == "127.0.0.1" else a
-                 for a in gasgi_argv(ports[2], app=APP)]
+                 for a in one_worker(gasgi_argv(ports[2], app=APP))]
     assert untrusted[untrusted.index("--forwarded-allow-ips") + 1] == "10.0.0.1"
-    runs = [(gasgi_argv(ports[0], app=APP), {}), (gasgi_argv(ports[1], app=APP), scope_scheme),
-            (untrusted, scope_scheme)]
+    assert untrusted[untrusted.index("--workers") + 1] == "1"
+    runs = [(gasgi_argv(ports[0], app=APP), {}),
+            (one_worker(gasgi_argv(ports[1], app=APP)), scope_scheme), (untrusted, scope_scheme)]
     with ExitStack() as stack:
         servers = enter_side_by_side(stack, [
             Server(argv, cwd=EXAMPLE, env={**server_env(static_root), **env}, port=port,
