@@ -287,8 +287,8 @@ def test_index_links_every_server_page():
 # Each documented command, on a real server
 # --------------------------------------------------------------------------
 
-def stop_during_slow_request(server) -> dict:
-    """SIGTERM while /slow/ is running; what the client got back."""
+def slow_request(server) -> tuple[threading.Thread, dict]:
+    """GET /slow/?seconds=1 in a thread; the dict gets its response or error."""
     result = {}
 
     def slow():
@@ -299,6 +299,12 @@ def stop_during_slow_request(server) -> dict:
 
     request = threading.Thread(target=slow)
     request.start()
+    return request, result
+
+
+def stop_during_slow_request(server) -> dict:
+    """SIGTERM while /slow/ is running; what the client got back."""
+    request, result = slow_request(server)
     time.sleep(0.5)  # the server is warm: the request has reached the view
     server.stop()
     request.join(10)
@@ -1072,19 +1078,10 @@ def signal_during_slow_request(server, signum) -> dict:
     Django runs each request with a thread of its own, which ends with the
     request (docs/capacity.md): a worker with a second thread is running it.
     """
-    result = {}
     workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", server.log)]
     wait_until(lambda: all(thread_count(pid) == 1 for pid in workers), 10,
                "idle workers", lambda: server.log)
-
-    def slow():
-        try:
-            result["response"] = httpx.get(server.url + "/slow/?seconds=1", timeout=10)
-        except httpx.TransportError as error:
-            result["error"] = error
-
-    request = threading.Thread(target=slow)
-    request.start()
+    request, result = slow_request(server)
     wait_until(lambda: any(thread_count(pid) > 1 for pid in workers), 10,
                "the request to reach the view", lambda: server.log)
     os.kill(server.process.pid, signum)
