@@ -23,7 +23,7 @@ import pytest
 from nginx import Nginx
 from server import Server, free_port
 from test_servers import (EXAMPLE, EXPECTED, ROOT, SERVERS, argv_for, collectstatic, page_text,
-                          server_env, started, wait_until)
+                          server_env, short_name, started, wait_until)
 
 sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 from page_commands import command  # noqa: E402
@@ -50,7 +50,7 @@ def readable_static_root():
     return root
 
 
-@pytest.fixture(scope="module", params=SERVERS, ids=[s.split()[0] for _, s in SERVERS])
+@pytest.fixture(scope="module", params=SERVERS, ids=[short_name(s) for _, s in SERVERS])
 def proxied(request, readable_static_root):
     """(server, nginx): the page's server command, behind the example's nginx."""
     page, startswith = request.param

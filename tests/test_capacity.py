@@ -152,6 +152,9 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
         "daphne": on_port("servers/daphne", "daphne "),
         "granian": on_port(PAGE, GRANIAN_LIMIT),
     }
+    gasgi_argv, gasgi_port, _ = on_port(PAGE, GUNICORN_LIMIT)
+    gasgi_argv[gasgi_argv.index("mysite.limited_worker.LimitedUvicornWorker")] = "asgi"
+    commands["gunicorn -k asgi"] = (gasgi_argv, gasgi_port, "uvicorn ")
     assert "--worker-connections" in plain_argv
     with servers(commands, static_root, ready=False) as started:
         def url(name, seconds):
@@ -159,7 +162,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
 
         # Two requests hold each capped server; a third comes half a second later.
         capped = ["uvicorn", "gunicorn, limited worker", "granian"]
-        uncapped = {"gunicorn, uvicorn_worker": 5, "hypercorn": 6, "daphne": 6}
+        uncapped = {"gunicorn, uvicorn_worker": 5, "hypercorn": 6, "daphne": 6,
+                    "gunicorn -k asgi": 5}
         plan = [(url(name, 2), 0) for name in capped for _ in range(2)]
         plan += [(url(name, 0), 0.5) for name in capped]
         plan += [(url(name, 2), 0) for name, count in uncapped.items() for _ in range(count)]
@@ -199,7 +203,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
     for line in ["| Uvicorn | `--limit-concurrency N` | `503 Service Unavailable` at once |",
                  "| Hypercorn | none | no cap |", "| Daphne | none | no cap |",
                  "| Granian | `--backpressure N` | the request waits until a running one has "
-                 "finished |"]:
+                 "finished |",
+                 "| Gunicorn's ASGI worker | `--worker-connections N` does nothing | no cap |"]:
         assert line in text, line
     assert "So with `--limit-concurrency 3`, two requests run at once, and the third gets the "\
            "503." in text
@@ -208,6 +213,8 @@ def test_what_a_client_gets_beyond_each_cap(static_root):
     assert "with `-k uvicorn_worker.UvicornWorker --worker-connections 3`, five requests still "\
            "run at once" in text
     assert "In a test, six requests for `/slow/` ran at once under each." in text
+    assert ("with `-k asgi --worker-connections 3` in the command above, five requests still "
+            "run at once") in text
     assert "two requests for `/slow/?seconds=2` running, a third request waits for about two "\
            "seconds" in text
 
@@ -281,13 +288,17 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         "hypercorn": on_port(PAGE, HYPERCORN_RECYCLE),
         "granian": on_port(PAGE, GRANIAN_RECYCLE),
     }
+    gasgi_argv, gasgi_port, _ = on_port(PAGE, GUNICORN_RECYCLE)
+    gasgi_argv[gasgi_argv.index("uvicorn_worker.UvicornWorker")] = "asgi"
+    commands["gunicorn -k asgi"] = (gasgi_argv, gasgi_port, "uvicorn ")
     assert "--max-requests-jitter" in commands["hypercorn"][0]
     with servers(commands, static_root, ready=False) as started:
         # Two workers with at most 25 requests each: 51 requests replace one
         # at least. The one process stops after its own.
         sent = {name: in_background(_requests, started[name].url + "/client/", 51 if name !=
                                     "uvicorn in one process" else 500)
-                for name in ("gunicorn", "uvicorn", "hypercorn", "uvicorn in one process")}
+                for name in ("gunicorn", "uvicorn", "hypercorn", "uvicorn in one process",
+                             "gunicorn -k asgi")}
         granian = started["granian"]
         rss = []
 
@@ -332,6 +343,12 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         assert limits and all(20 <= n <= 25 for n in limits), logs[name]
         assert len(set(re.findall(new_worker, logs[name]))) >= 3, logs[name]
     assert re.search(r"Child process \[\d+\] died", logs["uvicorn"])
+    # Gunicorn's own ASGI worker: its own line, then a new worker.
+    gasgi = logs["gunicorn -k asgi"]
+    assert statuses["gunicorn -k asgi"] == [200] * 51, statuses["gunicorn -k asgi"]
+    assert "[INFO] Autorestarting worker after current request." in gasgi, gasgi
+    assert len(set(re.findall(r"Booting worker with pid: (\d+)", gasgi))) >= 3, gasgi
+    assert "Maximum request limit" not in gasgi
     # Without --workers, Uvicorn exits at its limit, with status 0.
     assert single_code == 0, logs["uvicorn in one process"]
     assert 20 <= int(LIMIT.search(logs["uvicorn in one process"]).group(1)) <= 25
@@ -362,6 +379,10 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
             "worker closes a connection it has accepted") in text
     assert ("in one process, Uvicorn exits with status 0 |") in text
     assert "A worker of the example already uses more than 20 MiB when it starts" in text
+    assert ("| Gunicorn's ASGI worker | `--max-requests N --max-requests-jitter J` | the worker "
+            "stops after its requests, and Gunicorn starts a new one |") in text
+    assert ("With `-k asgi` instead of the Uvicorn worker class, a worker logs `Autorestarting "
+            "worker after current request.` when it reaches its limit") in text
 
 
 def _until_one_fails(url: str, clients: int, most: int) -> dict:

@@ -42,6 +42,9 @@ def get_over_cleartext_http2(url: str) -> httpx.Response:
 SPEAK_H2C = {
     "Hypercorn": ["hypercorn", APP, "--bind", "127.0.0.1:{port}"],
     "Granian": ["granian", "--interface", "asgi", APP, "--port", "{port}"],
+    "Gunicorn's ASGI worker": ["gunicorn", APP, "-k", "asgi", "--bind", "127.0.0.1:{port}",
+                               "--http-protocols", "h2,h1", "--http2-cleartext",
+                               "prior-knowledge"],
 }
 NO_H2C = {
     "Uvicorn": ["uvicorn", APP, "--port", "{port}"],
@@ -50,6 +53,7 @@ NO_H2C = {
     "Daphne": ["daphne", "-p", "{port}", APP],
     "Granian --http 1": ["granian", "--interface", "asgi", "--http", "1", APP,
                          "--port", "{port}"],
+    "Gunicorn's ASGI worker": ["gunicorn", APP, "-k", "asgi", "--bind", "127.0.0.1:{port}"],
 }
 
 
@@ -73,6 +77,24 @@ def test_server_does_not_answer_http2_over_plain_tcp(name):
     if name == "Daphne":
         # Its HTTP/2 is there, for TLS endpoints only: Twisted's extras are installed.
         assert "HTTP/2 support enabled" in log
+
+
+def test_gunicorn_asgi_http2_needs_h2_and_then_refuses_http1_from_its_proxy():
+    """Its page: prior-knowledge h2c needs the h2 package, and a trusted peer
+    (127.0.0.1 is in the default --forwarded-allow-ips) must speak HTTP/2."""
+    from gunicorn.config import Config
+    from gunicorn.http2 import is_http2_available
+
+    assert importlib.util.find_spec("h2") is not None and is_http2_available()
+    assert Config().http_protocols == ["h1"] and Config().http2_cleartext == "off"
+    with Server(SPEAK_H2C["Gunicorn's ASGI worker"], cwd=SERVERS_EXAMPLE, env=SECRET) as server:
+        http1 = httpx.get(server.url + "/")
+    assert http1.status_code == 400
+    assert http1.text == "Invalid HTTP/2 connection preface"
+    page = " ".join((Path(__file__).resolve().parent.parent / "docs/servers/gunicorn.md")
+                    .read_text().split())
+    assert "A peer in that list must then speak HTTP/2 on the port: an HTTP/1.1 request from it "\
+           "gets `400 Bad Request`." in page
 
 
 def test_uvicorn_http2_needs_the_zttp_package():

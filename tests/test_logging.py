@@ -21,13 +21,14 @@ sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 
 from page_commands import command  # noqa: E402
 from server import BIN, Server, enter_side_by_side, free_port  # noqa: E402
-from test_servers import (EXAMPLE, EXPECTED, SERVERS, argv_for, page_text,  # noqa: E402,F401
+from test_servers import (EXAMPLE, EXPECTED, GASGI, SERVERS, argv_for, page_text,  # noqa: E402,F401
                           server_env, static_root, wait_until)
 
 PAGE = "logging"
 
 LOGGING_HYPERCORN = "hypercorn "
 LOGGING_GRANIAN = "granian "
+LOGGING_GASGI = "gunicorn mysite.asgi_gunicorn:application "
 
 ERROR = "RuntimeError: The boom view always fails."
 TRACEBACK = "Traceback (most recent call last):"
@@ -53,6 +54,8 @@ ACCESS = {
     "hypercorn --access-logformat": (rf'\[{TIME}\] \[\d+\] \[INFO\] '
                                      r'127\.0\.0\.1:\d+ - "GET /boom/ HTTP/1\.1" 500'),
     "granian --access-log-fmt": r'127\.0\.0\.1 - "GET /boom/ HTTP/1\.1" 500',
+    GASGI: (rf'127\.0\.0\.1 - - \[{CLF_TIME} [+-]\d{{4}}\] "GET /boom/ HTTP/1\.1" 500 \d+ "-" '
+            r'"python-httpx/[\d.]+"'),
 }
 
 
@@ -96,7 +99,7 @@ def page_command(page: str, startswith: str, key: str = None) -> tuple:
 
 
 def documented() -> dict:
-    """The five commands of SERVERS, each on a free port."""
+    """The six commands of SERVERS, each on a free port."""
     commands = {
         "uvicorn ": page_command("servers/uvicorn", "uvicorn "),
         "gunicorn mysite.asgi:application ": page_command(
@@ -104,6 +107,7 @@ def documented() -> dict:
         "hypercorn ": page_command("servers/hypercorn", "hypercorn "),
         "daphne ": page_command("servers/daphne", "daphne "),
         "granian ": page_command("servers/granian", "granian "),
+        GASGI: page_command("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
     }
     assert list(commands) == [startswith for _, startswith in SERVERS]
     return commands
@@ -154,7 +158,7 @@ def test_with_the_examples_logging_every_server_logs_the_traceback_once(static_r
         assert "Not Found: /nowhere/" not in log, f"{name}:\n{log}"
     # The access line of each server, as the page's table shows it.
     for name in ("uvicorn ", "gunicorn mysite.asgi:application ", "hypercorn ", "daphne ",
-                 "granian --access-log"):
+                 "granian --access-log", GASGI):
         assert len(lines(logs[name], ACCESS[name])) == 1, f"{name}:\n{logs[name]}"
         shown_on_the_page(ACCESS[name])
     # Granian, as its page starts it, logs no requests.
@@ -250,7 +254,7 @@ def test_disable_existing_loggers_would_silence_the_servers(static_root, tmp_pat
         logs = logs_once(started, lambda name, log: ERROR in log and (
             name != "hypercorn " or lines(log, ACCESS[name])), "every traceback")
 
-    for name in ("uvicorn ", "gunicorn mysite.asgi:application "):
+    for name in ("uvicorn ", "gunicorn mysite.asgi:application ", GASGI):
         assert "GET /boom/" not in logs[name], logs[name]
     assert "GET /boom/" not in logs["granian "], logs["granian "]
     assert "Listening on TCP address" not in logs["daphne "]
@@ -278,11 +282,14 @@ def test_the_access_lines_made_alike(static_root):
         # Gunicorn's own format option does nothing to the Uvicorn worker's line.
         "gunicorn --access-logformat": (argv + ["--access-logformat", "GUNICORN %(h)s %(r)s"],
                                         port, key),
+        "gunicorn -k asgi --access-logformat": page_command(PAGE, LOGGING_GASGI, GASGI),
     }
     # Each is the command of the server's page with the access log flags added.
     for name, page, startswith in [("hypercorn --access-logformat", "servers/hypercorn",
                                     "hypercorn "),
-                                   ("granian --access-log-fmt", "servers/granian", "granian ")]:
+                                   ("granian --access-log-fmt", "servers/granian", "granian "),
+                                   ("gunicorn -k asgi --access-logformat", "servers/gunicorn",
+                                    GASGI)]:
         shown, port, _ = commands[name]
         base = argv_for(page, startswith, port)
         assert shown[:len(base)] == base and len(shown) > len(base)
@@ -296,6 +303,10 @@ def test_the_access_lines_made_alike(static_root):
     assert len(lines(logs["gunicorn --access-logformat"],
                      ACCESS["gunicorn mysite.asgi:application "])) == 1
     assert "GUNICORN" not in logs["gunicorn --access-logformat"]
+    # Gunicorn's own worker takes the format: Granian's line, query string included.
+    gasgi = logs["gunicorn -k asgi --access-logformat"]
+    assert len(lines(gasgi, ACCESS["granian --access-log-fmt"])) == 1, gasgi
+    assert lines(gasgi, r'127\.0\.0\.1 - "GET /client/\?x=1 HTTP/1\.1" 200'), gasgi
     # The query string: in Hypercorn's %(Uq)s, not in Granian's %(path)s.
     assert '"GET /client/?x=1 HTTP/1.1" 200' in logs["hypercorn --access-logformat"]
     assert lines(logs["granian --access-log-fmt"], r'127\.0\.0\.1 - "GET /client/ HTTP/1\.1" 200')

@@ -78,12 +78,14 @@ PAGE_COMMANDS = [
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
     ("servers/granian", "granian "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
 ACTIVATED_COMMANDS = [  # Granian cannot take a socket
     ("servers/uvicorn", "uvicorn "),
     ("servers/uvicorn", "gunicorn mysite.asgi:application "),
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
 
 # The unit of each server page's command, and the flag whose seconds its
@@ -94,6 +96,7 @@ UNITS = {
     "hypercorn ": ("hypercorn.service", "--graceful-timeout"),
     "daphne ": ("daphne.service", None),
     "granian ": ("granian.service", "--workers-kill-timeout"),
+    "gunicorn mysite.asgi_gunicorn:application ": ("gunicorn-asgi.service", "--graceful-timeout"),
 }
 
 # Socket activation: the service that runs on systemd's socket, and how its
@@ -103,17 +106,20 @@ ACTIVATED = {
     "gunicorn mysite.asgi:application ": (DEPLOY / "gunicorn.service", "", ""),
     "hypercorn ": (ACTIVATION / "hypercorn.service", "--bind 127.0.0.1:8000", "--bind fd://3"),
     "daphne ": (ACTIVATION / "daphne.service", "--bind 127.0.0.1 --port 8000", "--fd 3"),
+    "gunicorn mysite.asgi_gunicorn:application ": (DEPLOY / "gunicorn-asgi.service", "", ""),
 }
 SOCKETS = {"uvicorn ": ACTIVATION / "uvicorn.socket",
            "gunicorn mysite.asgi:application ": ACTIVATION / "gunicorn.socket",
            "hypercorn ": ACTIVATION / "hypercorn.socket",
-           "daphne ": ACTIVATION / "daphne.socket"}
+           "daphne ": ACTIVATION / "daphne.socket",
+           "gunicorn mysite.asgi_gunicorn:application ": ACTIVATION / "gunicorn-asgi.socket"}
 # What each server logs when it serves on the socket it was given.
 ON_THE_SOCKET = {
     "uvicorn ": "Uvicorn running on socket ('127.0.0.1', {port})",
     "gunicorn mysite.asgi:application ": "Listening at: http://127.0.0.1:{port} ",
     "hypercorn ": "Running on http://127.0.0.1:{port} ",
     "daphne ": "Configuring endpoint fd:fileno=3",
+    "gunicorn mysite.asgi_gunicorn:application ": "Listening at: http://127.0.0.1:{port} ",
 }
 SOCKET_ACTIVATE = "systemd-socket-activate "
 
@@ -137,6 +143,9 @@ STOP_ROWS = {
         "either; Daphne cancels them"),
     "Granian": (
         "granian ", None, {"control-group": FINISHES, "mixed": FINISHES}, "`KillMode=mixed`"),
+    "Gunicorn's ASGI worker": (
+        "gunicorn mysite.asgi_gunicorn:application ", None,
+        {"control-group": FINISHES, "mixed": FINISHES}, "`KillMode=mixed`"),
 }
 KILL_MODES = ["control-group", "mixed"]
 SLOW = "/slow/?seconds=1"
@@ -480,14 +489,15 @@ def test_systemd_analyze_verify_reports_nothing(secret_file, tmp_path):
             assert gone not in copy.read_text()
         files = [copy]
         if path.suffix == ".socket":  # a socket unit needs the service it starts
-            service = (ACTIVATION if path.stem != "gunicorn" else DEPLOY) / f"{path.stem}.service"
+            service = (DEPLOY if path.stem.startswith("gunicorn") else ACTIVATION) \
+                / f"{path.stem}.service"
             files.append(tmp_path / service.parent.name / service.name)
         argv = shlex.split(shown.replace(f"{UNIT_PATH}uvicorn.service",
                                          shlex.join(map(str, files))))
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), path
         checked.append(path.relative_to(DEPLOY).as_posix())
-    assert len(checked) == 12, checked
+    assert len(checked) == 14, checked
 
     broken = tmp_path / "deploy" / "uvicorn.service"
     broken.write_text(broken.read_text().replace("KillMode=mixed", "KillMode=mixd"))
@@ -576,8 +586,13 @@ def test_socket_activation(secret_file, static_root, tmp_path):
             assert "Traceback" not in log, log
         gunicorn = servers[list(runs).index("gunicorn mysite.asgi:application ")]
         assert f"Control socket listening at {tmp_path}/run/gunicorn/gunicorn.ctl" in gunicorn.log
+        gasgi = servers[list(runs).index("gunicorn mysite.asgi_gunicorn:application ")]
+        assert (f"Control socket listening at {tmp_path}/run/gunicorn-asgi/gunicorn.ctl"
+                in gasgi.log)
         notify.settimeout(5)
-        assert "READY=1" in notify.recv(4096).decode().split("\n")
+        # One READY=1 from each Gunicorn.
+        for _ in range(2):
+            assert "READY=1" in notify.recv(4096).decode().split("\n")
         for server in servers:
             assert server.stop() == 0, server.log
 
@@ -695,7 +710,8 @@ def test_the_servers_index_says_which_sigterm_its_table_is_about():
     assert "| Server | Requests still running when only the main process gets `SIGTERM` |" \
         in section
     # The index's rows say what this page's main-process column says.
-    for row in ("Uvicorn (`--workers 2`)", "Gunicorn with Uvicorn workers", "Granian"):
+    for row in ("Uvicorn (`--workers 2`)", "Gunicorn with Uvicorn workers", "Granian",
+                "Gunicorn's ASGI worker"):
         assert STOP_ROWS[row][2]["mixed"] == FINISHES
         assert f"| {row} | finish, up to " in section, row
     assert STOP_ROWS["Hypercorn (`--workers 2`)"][2]["mixed"] == CUT_OFF

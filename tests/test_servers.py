@@ -10,6 +10,7 @@ worker process outlives the server, and that the log holds no traceback and
 none of the lifespan messages the pages promise to keep out.
 """
 
+import importlib.util
 import os
 import re
 import secrets
@@ -43,8 +44,9 @@ SECRET_KEY = secrets.token_urlsafe(50)
 
 APP = "mysite.asgi:application"
 STARTPROJECT_APP = "mysite.asgi:django_application"
-# Hypercorn and Granian run the same application wrapped for forwarded headers.
-APPS = re.compile(r"mysite\.asgi(_hypercorn|_granian)?:application")
+# Hypercorn, Granian and Gunicorn's ASGI worker run the same application
+# wrapped for forwarded headers.
+APPS = re.compile(r"mysite\.asgi(_hypercorn|_granian|_gunicorn)?:application")
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 # What the servers log when Django rejects the lifespan scope.
@@ -66,7 +68,15 @@ SERVERS = [
     ("servers/hypercorn", "hypercorn "),
     ("servers/daphne", "daphne "),
     ("servers/granian", "granian "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
 ]
+# Gunicorn's own ASGI worker (-k asgi), the sixth server.
+GASGI = "gunicorn mysite.asgi_gunicorn:application "
+
+
+def short_name(startswith: str) -> str:
+    """uvicorn, gunicorn, hypercorn, daphne, granian or gunicorn-asgi."""
+    return "gunicorn-asgi" if startswith == GASGI else startswith.split()[0]
 
 
 @dataclass
@@ -82,6 +92,7 @@ class Expected:
     stop_log: list = field(default_factory=list)
     serve_log: list = field(default_factory=list)
     lifespan_log: str | None = None      # with startproject's asgi.py
+    lifespan_quiet: str | None = None    # what the page says when there is none
     lifespan_switch: tuple | None = None  # (old, new, ready): the page's way to silence it
     port_in_use: tuple | None = None     # (exit code, message in the output)
     log_lines: str | None = None         # regex that every line of the log matches
@@ -114,6 +125,7 @@ EXPECTED = {
         workers=1, ready="Listening on TCP address", worker_pid=None,
         forwarded="203.0.113.7 https", finishes_running=None, exit_code=0,
         stop_log=["Killed 1 pending application instances"],
+        lifespan_quiet="Daphne never sends the lifespan events",
         serve_log=['"GET /nowhere/" 404'],  # the access log; Django's warning: test_logging.py
         port_in_use=(1, "Listen failure: Couldn't listen on 127.0.0.1:{port}: "
                         "[Errno 98] Address already in use.")),
@@ -126,6 +138,13 @@ EXPECTED = {
         lifespan_switch=("--interface asgi ", "--interface asginl ", "Started worker-"),
         port_in_use=(1, "RuntimeError: Address already in use (os error 98)"),
         log_lines=r"^\[INFO\] "),
+    GASGI: Expected(
+        workers=2, ready="ASGI server listening on http://127.0.0.1:",
+        worker_pid=r"Booting worker with pid: (\d+)",
+        forwarded="203.0.113.7 https", finishes_running=True, exit_code=0,
+        stop_log=["Handling signal: term", "Worker shutting down..."],
+        serve_log=['"GET /nowhere/ HTTP/1.1" 404'],
+        lifespan_quiet="the log looks just the same"),
 }
 
 
@@ -264,15 +283,15 @@ def test_under_asgi_django_serves_no_static_files_even_with_debug_on(tmp_path, s
 def test_index_links_every_server_page():
     toctree = (DOCS / "servers/index.md").read_text().split("```{toctree}")[1].split("```")[0]
     entries = toctree.split()[2:]
-    assert entries[:4] == ["uvicorn", "hypercorn", "daphne", "granian"]
+    assert entries[:5] == ["uvicorn", "hypercorn", "daphne", "granian", "gunicorn"]
 
 
 # --------------------------------------------------------------------------
 # Each documented command, on a real server
 # --------------------------------------------------------------------------
 
-def stop_during_slow_request(server) -> dict:
-    """SIGTERM while /slow/ is running; what the client got back."""
+def slow_request(server) -> tuple[threading.Thread, dict]:
+    """GET /slow/?seconds=1 in a thread; the dict gets its response or error."""
     result = {}
 
     def slow():
@@ -283,6 +302,12 @@ def stop_during_slow_request(server) -> dict:
 
     request = threading.Thread(target=slow)
     request.start()
+    return request, result
+
+
+def stop_during_slow_request(server) -> dict:
+    """SIGTERM while /slow/ is running; what the client got back."""
+    request, result = slow_request(server)
     time.sleep(0.5)  # the server is warm: the request has reached the view
     server.stop()
     request.join(10)
@@ -577,7 +602,7 @@ def test_what_each_server_logs_for_startproject_asgi(page, startswith, static_ro
         assert log.count(expected.lifespan_log) == expected.workers, log
         assert expected.lifespan_log in page_text(page)
     else:
-        assert "Daphne never sends the lifespan events" in page_text(page)
+        assert expected.lifespan_quiet in page_text(page)
     for noise in LIFESPAN_NOISE + OTHER_NOISE:
         if noise != expected.lifespan_log:
             assert noise not in log, log
@@ -812,11 +837,12 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
         "hypercorn ": argv_for("servers/hypercorn", "hypercorn ", free_port()),
         "daphne ": argv_for("servers/daphne", "daphne ", free_port()),
         "granian ": argv_for("servers/granian", "granian ", granian_port),
+        GASGI: argv_for("servers/gunicorn", GASGI, free_port()),
     }
     assert list(commands) == [startswith for _, startswith in SERVERS]
     with ExitStack() as stack:
         runs = {startswith: stack.enter_context(without_the_key(
-                    argv, static_root, tmp_path / startswith.split()[0]))
+                    argv, static_root, tmp_path / startswith.strip().replace(" ", "_")))
                 for startswith, argv in commands.items()}
 
         def log(startswith):
@@ -827,12 +853,12 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
 
         def settled():
             return (all(exited(s) for s in ("gunicorn mysite.asgi:application ",
-                                             "hypercorn ", "daphne "))
+                                             "hypercorn ", "daphne ", GASGI))
                     and (exited("uvicorn ") or len(UVICORN_RESTART.findall(log("uvicorn "))) >= 3)
                     and (exited("granian ") or log("granian ").count(GRANIAN_RESPAWN) >= 3))
 
         # Two workers fail at start; a third failure is one of their replacements.
-        wait_until(settled, 20, "each server to exit, or to restart a restarted worker",
+        wait_until(settled, 40, "each server to exit, or to restart a restarted worker",
                    lambda: "\n".join(f"--- {s}\n{log(s)}" for s in runs))
         # Running, and answering nothing.
         unanswered = {}
@@ -863,13 +889,9 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
     assert "Application startup complete." not in logs["uvicorn "]
     # Gunicorn halts at the first worker that fails to boot; if it reaps the
     # other one while it stops, that raises again, and Python exits with 1.
-    gunicorn = logs["gunicorn mysite.asgi:application "]
-    if codes["gunicorn mysite.asgi:application "] == 3:
-        assert "Reason: Worker failed to boot." in gunicorn
-    else:
-        assert codes["gunicorn mysite.asgi:application "] == 1, gunicorn
-        assert gunicorn.rstrip().endswith(
-            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"), gunicorn
+    # Its own ASGI worker fails the same way.
+    for key in ("gunicorn mysite.asgi:application ", GASGI):
+        assert_gunicorn_halted(codes[key], logs[key])
     assert codes["hypercorn "] == 0, logs["hypercorn "]
     assert "Running on" not in logs["hypercorn "]
     assert codes["daphne "] == 1, logs["daphne "]
@@ -895,8 +917,20 @@ def test_when_asgi_py_fails_to_import_each_server_exits_or_restarts(static_root,
         "| Granian (`--respawn-failed-workers`) | respawns the failed workers until one fails again "
         "soon after its respawn, then logs `Worker crash loop detected, exiting` and exits with "
         "status 1 |",
+        "| Gunicorn's ASGI worker | as with Uvicorn workers | as with Uvicorn workers |",
     ]:
         assert row in text, row
+
+
+def assert_gunicorn_halted(code, log):
+    """Gunicorn stopped at a worker that failed to boot: status 3, or 1 with
+    a HaltServer traceback when it reaped the other failed worker meanwhile."""
+    if code == 3:
+        assert "Reason: Worker failed to boot." in log, log
+    else:
+        assert code == 1, log
+        assert log.rstrip().endswith(
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"), log
 
 
 def test_what_makes_each_server_fail_fast(static_root, tmp_path):
@@ -910,6 +944,7 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
                       "--respawn-failed-workers")
     gunicorn = argv_for("servers/uvicorn", "gunicorn mysite.asgi:application ",
                         free_port()) + ["--preload"]
+    gasgi = argv_for("servers/gunicorn", GASGI, free_port()) + ["--preload"]
     check = command(INDEX, IMPORT_CHECK).text
     assert check == IMPORT_CHECK
     hypercorn = command("servers/hypercorn", "hypercorn ").with_port(free_port())
@@ -919,6 +954,8 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
             "uvicorn": stack.enter_context(without_the_key(uvicorn, static_root, tmp_path / "u")),
             "granian": stack.enter_context(without_the_key(granian, static_root, tmp_path / "g")),
             "gunicorn": stack.enter_context(without_the_key(gunicorn, static_root, tmp_path / "gu")),
+            "gunicorn -k asgi": stack.enter_context(without_the_key(gasgi, static_root,
+                                                                    tmp_path / "ga")),
             "check": stack.enter_context(without_the_key(check, static_root, tmp_path / "c",
                                                           shell=True)),
             "check && hypercorn": stack.enter_context(without_the_key(
@@ -937,16 +974,18 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
         codes = {name: process.returncode for name, (process, _) in runs.items()}
         logs = {name: log.read_text() for name, (_, log) in runs.items()}
 
-    assert codes == {"uvicorn": 1, "granian": 1, "gunicorn": 1, "check": 1,
+    assert codes == {"uvicorn": 1, "granian": 1, "gunicorn": 1, "gunicorn -k asgi": 1, "check": 1,
                      "check && hypercorn": 1, "check with the key": 0, "check --deploy": 1,
                      "settings page": 1}, logs
-    for name in ("uvicorn", "granian", "gunicorn", "check", "check && hypercorn",
+    for name in ("uvicorn", "granian", "gunicorn", "gunicorn -k asgi", "check",
+                 "check && hypercorn",
                  "check --deploy"):
         assert SECRET_MISSING in logs[name], f"{name}:\n{logs[name]}"
     assert logs["check"].splitlines()[-1] == f"django.core.exceptions.{SECRET_MISSING}"
     assert logs["check with the key"] == ""
     # --preload: the main process fails, before any worker.
     assert "Booting worker" not in logs["gunicorn"]
+    assert "Booting worker" not in logs["gunicorn -k asgi"]
     # Hypercorn never started.
     assert "Running on" not in logs["check && hypercorn"]
     assert GRANIAN_RESPAWN not in logs["granian"]
@@ -966,3 +1005,232 @@ def test_what_makes_each_server_fail_fast(static_root, tmp_path):
     assert ("Uvicorn in one process, as started below, exits with status 1, but some servers "
             "start their worker processes again and again, and Hypercorn exits with status 0"
             ) in settings
+
+
+# --------------------------------------------------------------------------
+# Gunicorn's own ASGI worker (servers/gunicorn.md)
+# --------------------------------------------------------------------------
+
+GASGI_PAGE = "servers/gunicorn"
+DJANGO_LIFESPAN_ERROR = "Django can only handle ASGI/HTTP connections, not lifespan."
+
+
+def gasgi_argv(port: int, *extra: str, app: str | None = None) -> list[str]:
+    """The page's command on ``port``, with ``extra`` flags and another application."""
+    argv = argv_for(GASGI_PAGE, GASGI, port) + list(extra)
+    return [app if app and APPS.fullmatch(a) else a for a in argv]
+
+
+def test_gunicorn_asgi_worker_lifespan_switches(static_root, tmp_path):
+    """The page: auto keeps Django's error at DEBUG, off sends nothing, on stops Gunicorn."""
+    from server import enter_side_by_side
+    expected = EXPECTED[GASGI]
+    ports = [free_port() for _ in range(3)]
+    with ExitStack() as stack:
+        auto, off = enter_side_by_side(stack, [
+            started(gasgi_argv(ports[0], "--log-level", "debug", app=STARTPROJECT_APP),
+                    ports[0], static_root, expected),
+            started(gasgi_argv(ports[1], "--log-level", "debug", "--asgi-lifespan", "off"),
+                    ports[1], static_root, expected)])
+        required, required_log = stack.enter_context(without_the_key(
+            gasgi_argv(ports[2], "--asgi-lifespan", "on", app=STARTPROJECT_APP), static_root,
+            tmp_path / "on", DJANGO_SECRET_KEY=SECRET_KEY))
+        for server in (auto, off):
+            assert httpx.get(server.url + "/").status_code == 200
+        wait_until(lambda: required.poll() is not None, 30, "Gunicorn to stop",
+                   required_log.read_text)
+        logs = {"auto": auto.log, "off": off.log, "on": required_log.read_text()}
+    # auto: Django's error, at DEBUG only, once per worker; Django still answers.
+    assert logs["auto"].count(f"[DEBUG] ASGI lifespan not supported by app: Lifespan startup "
+                              f"failed: {DJANGO_LIFESPAN_ERROR}") == expected.workers, logs["auto"]
+    assert not re.search(r"\[(INFO|WARNING|ERROR)\].*lifespan", logs["auto"], re.I), logs["auto"]
+    # uvloop is not installed: each worker runs asyncio's own loop.
+    assert importlib.util.find_spec("uvloop") is None
+    assert logs["auto"].count("[DEBUG] Using asyncio event loop") == expected.workers
+    # off: not a word about lifespan, even at DEBUG.
+    messages = [line for line in logs["off"].splitlines() if not line.startswith(" ")]
+    assert messages and not any("lifespan" in line.lower() for line in messages), logs["off"]
+    # on: every worker that started fails, and Gunicorn halts.
+    assert (f"[ERROR] ASGI lifespan startup failed: Lifespan startup failed: "
+            f"{DJANGO_LIFESPAN_ERROR}") in logs["on"]
+    assert_gunicorn_halted(required.returncode, logs["on"])
+    assert "ASGI server listening" not in logs["on"]
+    text = page_text(GASGI_PAGE)
+    assert ("logs it only at the DEBUG level (`ASGI lifespan not supported by app`), and "
+            "serves without lifespan") in text
+    assert ("each worker logs `ASGI lifespan startup failed: Lifespan startup failed: Django "
+            "can only handle ASGI/HTTP connections, not lifespan.` and exits, and Gunicorn "
+            "stops with `Worker failed to boot.`") in text
+    assert "`--asgi-lifespan off` : Never send the lifespan events." in text
+    assert ("It uses uvloop when that package is installed, and asyncio's own event loop "
+            "otherwise (`--asgi-loop`).") in text
+
+
+def thread_count(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
+def signal_during_slow_request(server, signum) -> dict:
+    """``signum`` to the main process while /slow/ runs; what the client got back.
+
+    Django runs each request with a thread of its own, which ends with the
+    request (docs/capacity.md): a worker with a second thread is running it.
+    """
+    workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", server.log)]
+    wait_until(lambda: all(thread_count(pid) == 1 for pid in workers), 10,
+               "idle workers", lambda: server.log)
+    request, result = slow_request(server)
+    wait_until(lambda: any(thread_count(pid) > 1 for pid in workers), 10,
+               "the request to reach the view", lambda: server.log)
+    os.kill(server.process.pid, signum)
+    server.process.wait(15)
+    request.join(10)
+    return result
+
+
+def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(static_root):
+    """The page: SIGINT and SIGQUIT stop -k asgi's workers at once. Uvicorn's
+    workers finish the request but do not exit: Gunicorn kills them after
+    --graceful-timeout (3 s here instead of the page's 30)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server import enter_side_by_side
+    uvicorn_worker = "gunicorn mysite.asgi:application "
+    shown_by = {GASGI: command("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application "),
+                uvicorn_worker: command("servers/uvicorn", "gunicorn mysite.asgi:application ")}
+    runs = [(GASGI, signal.SIGINT), (GASGI, signal.SIGQUIT),
+            (uvicorn_worker, signal.SIGINT), (uvicorn_worker, signal.SIGQUIT)]
+    with ExitStack() as stack:
+        managers = []
+        for startswith, _ in runs:
+            port = free_port()
+            shown = shown_by[startswith].with_port(port)
+            if startswith == uvicorn_worker:
+                assert "--graceful-timeout 30" in shown
+                shown = shown.replace("--graceful-timeout 30", "--graceful-timeout 3")
+            managers.append(started(shlex.split(shown), port, static_root,
+                                    EXPECTED[startswith]))
+        servers = enter_side_by_side(stack, managers)
+        with ThreadPoolExecutor(len(runs)) as pool:
+            results = list(pool.map(signal_during_slow_request, servers,
+                                    [signum for _, signum in runs]))
+        codes = [server.process.returncode for server in servers]
+        for server in servers:
+            wait_until(lambda: not session_members(server.process.pid), 3,
+                       "every worker process to exit", lambda: server.log)
+        logs = [server.log for server in servers]
+    assert codes == [0, 0, 0, 0], logs
+    for (startswith, signum), result, log in zip(runs, results, logs):
+        name = signal.Signals(signum).name.lower().removeprefix("sig")
+        assert f"Handling signal: {name}" in log, log
+        if startswith == GASGI:
+            assert "error" in result, f"answered: {result}\n{log}"
+            # The access log says 500, for a response that never went out.
+            assert '"GET /slow/?seconds=1 HTTP/1.1" 500 0 ' in log, log
+        else:
+            assert result["response"].text == "Slept 1 s\n", f"{result}\n{log}"
+            assert log.count("was sent SIGKILL! Perhaps out of memory?") == 2, log
+    text = page_text(GASGI_PAGE)
+    assert ("A request still running is cut off, and the client gets no response at all; the "
+            "access log still shows it, as `500 0`. Gunicorn exits with status 0 here too.") in text
+    assert ("| `SIGINT`, `SIGQUIT` | running requests are cut off, and Gunicorn exits at once | "
+            "running requests finish, but the workers do not exit: Gunicorn kills them after "
+            "`--graceful-timeout` and logs `was sent SIGKILL! Perhaps out of memory?` |") in text
+
+
+WEBSOCKET_UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket",
+                     "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+
+
+def test_gunicorn_asgi_worker_threads_websocket_and_keep_alive(static_root):
+    """The page: --threads is only warned about, WebSocket reaches Django (which
+    refuses it), every response names the server, and the keep-alive setting."""
+    port = free_port()
+    argv = gasgi_argv(port, "--threads", "4")
+    expected = EXPECTED[GASGI]
+    with started(argv, port, static_root, expected) as server:
+        home = httpx.get(server.url + "/")
+        upgrade = httpx.get(server.url + "/", headers=WEBSOCKET_UPGRADE)
+        wait_until(lambda: "not websocket." in server.log, 5, "the traceback", lambda: server.log)
+        # Gunicorn replaces a worker that dies, as with Uvicorn's worker class.
+        dead = kill_first_worker(server, expected)
+        wait_until(lambda: server.log.count(expected.ready) == 3, 15,
+                   "a new worker to serve", lambda: server.log)
+        assert f"Worker (pid:{dead}) was sent SIGKILL!" in server.log
+        assert len(re.findall(expected.worker_pid, server.log)) == 3
+        log = server.log
+    assert home.headers["server"] == "gunicorn/asgi"
+    assert (upgrade.status_code, upgrade.content) == (500, b"")
+    assert ("[WARNING] ASGI worker does not use threads configuration. Use worker_connections "
+            "instead.") in log
+    assert "[ERROR] Error in WebSocket ASGI application\nTraceback" in log, log
+    assert "ValueError: Django can only handle ASGI/HTTP connections, not websocket." in log
+    # Gunicorn's own WebSocket code, not the websockets package.
+    from gunicorn.asgi import websocket
+    assert not re.search(r"^\s*(import|from) (websockets|wsproto)",
+                         Path(websocket.__file__).read_text(), re.M)
+    # The page's settings against Gunicorn's defaults.
+    shown = argv_for(GASGI_PAGE, GASGI, 8000)
+    bare = list(shown)
+    for flag in ("--keep-alive", "--graceful-timeout", "--access-logfile"):
+        i = bare.index(flag)
+        del bare[i:i + 2]
+    settings, defaults = (gunicorn_settings(a, static_root) for a in (shown, bare))
+    assert (settings["keepalive"], settings["graceful_timeout"], settings["accesslog"]) == \
+        ("5", "30", "-")
+    assert (defaults["keepalive"], defaults["graceful_timeout"], defaults["accesslog"],
+            defaults["loglevel"], defaults["worker_class"]) == ("2", "30", "None", "info", "asgi")
+    text = page_text(GASGI_PAGE)
+    assert "Each response also carries `Server: gunicorn/asgi`." in text
+    assert ("with `--threads 4`, Gunicorn logs `ASGI worker does not use threads configuration. "
+            "Use worker_connections instead.`") in text
+    assert ("an upgrade request to the example gets `500 Internal Server Error`, and the log "
+            "shows `Error in WebSocket ASGI application` with a traceback that ends in "
+            "`ValueError: Django can only handle ASGI/HTTP connections, not websocket.`") in text
+    assert "Close an idle keep-alive connection after 5 seconds. Gunicorn's default is 2 seconds." \
+        in text
+    assert "30 seconds is the default." in text and "Gunicorn's default log level is INFO" in text
+    assert "restarts if they die" in text and "restart of a worker that dies" in text
+
+
+# The example's settings without SECURE_PROXY_SSL_HEADER: request.scheme is
+# then the scope's, as the server set it.
+SCOPE_SCHEME_SETTINGS = """
+from mysite.settings import *  # noqa: F403
+
+SECURE_PROXY_SSL_HEADER = None
+"""
+
+
+def test_the_asgi_worker_takes_the_scheme_but_never_the_address(static_root, tmp_path):
+    """The page: without the wrapper, X-Forwarded-For changes nothing, and the
+    worker sets the scope's scheme only for a peer in --forwarded-allow-ips."""
+    from server import enter_side_by_side
+    (tmp_path / "scope_scheme.py").write_text(SCOPE_SCHEME_SETTINGS)
+    scope_scheme = {"DJANGO_SETTINGS_MODULE": "scope_scheme", "PYTHONPATH": str(tmp_path),
+                    "PYTHONDONTWRITEBYTECODE": "1"}
+    ports = [free_port() for _ in range(3)]
+
+    def one_worker(argv):  # the scope's scheme does not depend on the worker count
+        return [("1" if before == "--workers" else a) for before, a in zip([None, *argv], argv)]
+
+    untrusted = [a.replace("127.0.0.1", "10.0.0.1") if a == "127.0.0.1" else a
+                 for a in one_worker(gasgi_argv(ports[2], app=APP))]
+    assert untrusted[untrusted.index("--forwarded-allow-ips") + 1] == "10.0.0.1"
+    assert untrusted[untrusted.index("--workers") + 1] == "1"
+    runs = [(gasgi_argv(ports[0], app=APP), {}),
+            (one_worker(gasgi_argv(ports[1], app=APP)), scope_scheme), (untrusted, scope_scheme)]
+    with ExitStack() as stack:
+        servers = enter_side_by_side(stack, [
+            Server(argv, cwd=EXAMPLE, env={**server_env(static_root), **env}, port=port,
+                   timeout=30) for (argv, env), port in zip(runs, ports)])
+        seen = [httpx.get(server.url + "/client/", headers=FORWARDED).text for server in servers]
+    assert seen == [f"127.0.0.1 https 127.0.0.1:{ports[0]}\n",  # Django's setting
+                    f"127.0.0.1 https 127.0.0.1:{ports[1]}\n",  # the worker's scope
+                    f"127.0.0.1 http 127.0.0.1:{ports[2]}\n"]   # an untrusted peer
+    text = page_text(GASGI_PAGE)
+    assert ("with `mysite.asgi` alone, it shows `127.0.0.1 https 127.0.0.1:8000`") in text
+    assert "`203.0.113.7 https 127.0.0.1:8000` on `/client/`" in text

@@ -32,6 +32,8 @@ TABS = [
     ("Hypercorn", "hypercorn", "servers/hypercorn", "hypercorn ", "hypercorn.md"),
     ("Daphne", "daphne", "servers/daphne", "daphne ", "daphne.md"),
     ("Granian", "granian", "servers/granian", "granian ", "granian.md"),
+    ("Gunicorn's ASGI worker", "gunicorn-asgi", "servers/gunicorn",
+     "gunicorn mysite.asgi_gunicorn:application ", "gunicorn.md"),
 ]
 
 

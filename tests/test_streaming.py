@@ -28,7 +28,7 @@ import pytest
 
 from nginx import Nginx
 from server import Server, free_port
-from test_servers import EXPECTED, ROOT, SECRET_KEY, SERVERS, page_text, wait_until
+from test_servers import EXPECTED, ROOT, SECRET_KEY, SERVERS, page_text, short_name, wait_until
 from upstream import Upstream
 
 sys.path.insert(0, str(ROOT / "docs" / "_tools"))
@@ -38,7 +38,7 @@ PAGE = "streaming"
 EXAMPLE = ROOT / "examples/streaming"
 STREAMING_CONF = EXAMPLE / "deploy/nginx.conf"
 SERVERS_CONF = ROOT / "examples/servers/deploy/nginx.conf"
-NAMES = [startswith.split()[0] for _, startswith in SERVERS]
+NAMES = [short_name(startswith) for _, startswith in SERVERS]
 VIAS = ["direct", "nginx"]
 SYNC_WARNING = ("StreamingHttpResponse must consume synchronous iterators in order to "
                 "serve them asynchronously. Use an asynchronous iterator instead.")
@@ -61,9 +61,9 @@ def page_commands() -> dict:
     """{server name: argv}, the commands of this page, for a free port each."""
     found = {}
     for startswith in ("uvicorn ", "gunicorn mysite.asgi:application ", "hypercorn ",
-                       "daphne ", "granian "):
+                       "daphne ", "granian ", "gunicorn mysite.asgi_gunicorn:application "):
         port = free_port()
-        found[startswith.split()[0]] = (shlex.split(command(PAGE, startswith).with_port(port)),
+        found[short_name(startswith)] = (shlex.split(command(PAGE, startswith).with_port(port)),
                                         port, startswith)
     assert [s for _, s in SERVERS] == [s for _, _, s in found.values()]  # every server page
     return found
@@ -165,7 +165,7 @@ def client_and_url(deployed: dict, name: str, via: str, http2=True):
 
 
 def command_of(name: str) -> str:
-    return next(s for _, s in SERVERS if s.split()[0] == name)
+    return next(s for _, s in SERVERS if short_name(s) == name)
 
 
 def key(*parts) -> str:
@@ -207,7 +207,8 @@ def stream_report(client, url: str, upstream: Upstream, report_id: str, streams:
 @pytest.mark.parametrize("page, startswith", [
     ("servers/uvicorn", "uvicorn "), ("servers/uvicorn", "gunicorn mysite.asgi:application "),
     ("servers/hypercorn", "hypercorn "), ("servers/daphne", "daphne "),
-    ("servers/granian", "granian ")])
+    ("servers/granian", "granian "),
+    ("servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application ")])
 def test_the_page_shows_each_servers_own_command(page, startswith):
     """The fixture below starts each of them; here, they match the server pages',
     but for Granian's cap on streams per worker."""

@@ -95,6 +95,8 @@ SERVERS = [
     ("Hypercorn", "servers/hypercorn", "hypercorn ", ["hypercorn"]),
     ("Daphne", "servers/daphne", "daphne ", ["daphne"]),
     ("Granian", "servers/granian", "granian ", ["granian"]),
+    ("Gunicorn's ASGI worker", "servers/gunicorn", "gunicorn mysite.asgi_gunicorn:application ",
+     ["gunicorn"]),
 ]
 
 INSTALL_WRK = """\
