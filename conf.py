@@ -107,6 +107,22 @@ import os, sys
 linkcheck_ignore = [r"https?://(127\.0\.0\.1|localhost)[:/]"]
 linkcheck_timeout = 15
 
+# --- issue 14: accessibility, the way back to the source, page descriptions
+# (docs/_ext/theme_a11y.py, docs/_ext/page_source.py) ---------------------
+extensions += [
+    "theme_a11y",  # docs/_ext: landmarks, focusable code blocks, heading levels
+    "page_source",  # docs/_ext: view/edit links to each page's source, last-updated date
+    "page_description",  # docs/_ext: <meta name="description"> in the page's language
+]
+# Where each page's "View this page" and "Edit this page" buttons open its
+# source (the .md on an English page, the .po on a Chinese one). The Pages
+# workflow sets SOURCE_REPOSITORY and SOURCE_BRANCH to the repository and
+# branch it builds; elsewhere these defaults hold.
+source_repository = os.environ.get(
+    "SOURCE_REPOSITORY", "https://github.com/deploying-django-asgi/deploying-django-asgi")
+source_branch = os.environ.get("SOURCE_BRANCH", "main")
+# --- end of issue 14 --------------------------------------------------------
+
 # The site's name in each language; module-level code only ever sees "en",
 # so the title is chosen once the language of the build is known.
 TITLES = {"en": "Deploying Django with ASGI", "zh_CN": "使用 ASGI 部署 Django"}

@@ -196,18 +196,17 @@ def test_language_switcher_lands_on_the_same_page(reader, site):
     watch.assert_clean()
 
 
-def test_every_page_names_its_other_languages(reader, site):
-    page, watch = reader()
+def test_every_page_names_its_other_languages():
+    """The <link rel="alternate" hreflang> tags, for search engines: static
+    HTML that no script touches, so read from the files the site serves."""
     for path in site_pages():
         if path in ("index.html", "404.html") or path.endswith("/404.html"):
             continue
-        page.goto(f"{site}/{path}")
-        alternates = {link.get_attribute("hreflang"): link.get_attribute("href")
-                      for link in page.locator("link[rel=alternate][hreflang]").all()}
+        head = (SITE / path).read_text(encoding="utf-8").split("</head>", 1)[0]
+        alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', head))
         assert set(alternates) == {"en", "zh-CN", "x-default"}, path
         for folder, tag in LANGUAGES.items():
             assert alternates[tag].endswith("/" + same_page_in(folder, path)), (path, alternates)
-    watch.assert_clean()
 
 
 def test_every_page_loads_under_budget_from_this_origin_only(browser, site):
@@ -497,4 +496,162 @@ def test_benchmark_chart_follows_the_system_and_the_theme_switch(reader, site, s
     assert seen["auto"] == (page_dark, not page_dark)
     assert seen["light"] == (False, True)
     assert seen["dark"] == (True, False)
+    watch.assert_clean()
+
+
+DESKTOP = {"width": 1440, "height": 900}  # both of furo's sidebars shown (82em and up)
+PHONE = {"width": 390, "height": 844}  # both folded into closed drawers
+
+
+# --------------------------------------------------------------------------
+# Keyboard use on a phone: the Tab key lands only on what the reader sees,
+# and shows where it is.
+
+# What the focused element looks like. furo scrolls smoothly and fades
+# controls in, so the state is read once the element is on the screen and
+# opaque, or after 2 s without that (then it is reported as it is).
+FOCUSED = """async () => {
+  const focused = document.activeElement;
+  // sphinx-design's tabs are radio buttons shown by their labels, which it
+  // outlines when the button has the focus.
+  const el = focused.matches(".sd-tab-set > input") ? focused.nextElementSibling : focused;
+  const state = () => {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const drawer = el.closest(".sidebar-drawer, .toc-drawer");
+    return {
+      html: focused.outerHTML.slice(0, 120),
+      seen: el.checkVisibility({opacityProperty: true, visibilityProperty: true})
+        && parseFloat(style.opacity) > 0.9,
+      inViewport: box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+        && box.top < innerHeight && box.left < innerWidth,
+      inClosedDrawer: !!drawer && getComputedStyle(drawer).visibility !== "visible",
+      outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
+      shadow: style.boxShadow !== "none",
+    };
+  };
+  const end = performance.now() + 2000;
+  let now = state();
+  while (!(now.seen && now.inViewport) && performance.now() < end) {
+    await new Promise(requestAnimationFrame);
+    now = state();
+  }
+  return now;
+}"""
+
+
+def tab_through(page, presses):
+    """Press Tab ``presses`` times; return what each press focused."""
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUSED))
+    return seen
+
+
+def unseen_focus(stops):
+    return [s for s in stops if not (s["seen"] and s["inViewport"] and not s["inClosedDrawer"]
+                                     and (s["outline"] or s["shadow"]))]
+
+
+@pytest.mark.parametrize("path", ["en/streaming.html", "zh_CN/middleware.html"])
+def test_tab_on_a_phone_lands_only_on_visible_controls_with_a_visible_focus(reader, site, path):
+    page, watch = reader(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{site}/{path}")
+    stops = tab_through(page, 30)
+    assert unseen_focus(stops) == [], "\n".join(map(str, unseen_focus(stops)))
+    htmls = [s["html"] for s in stops]
+    # The drawer's links are not among them; the page's own controls are.
+    assert not any("sidebar-brand" in h or "reference internal" in h and "toctree" in h for h in htmls)
+    assert any(h.startswith("<button") and "nav-overlay-icon" in h for h in htmls), htmls
+    assert any(h.startswith("<pre") for h in htmls), htmls  # a code block, to scroll it
+    assert any("copybtn" in h for h in htmls), htmls
+    watch.assert_clean()
+
+
+def test_keyboard_opens_the_navigation_drawer_reaches_search_and_closes_it(reader, site):
+    page, watch = reader(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{site}/zh_CN/streaming.html")
+    menu = page.locator("button.nav-overlay-icon")
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert menu.get_attribute("aria-label") == "切换站点导航侧栏"
+    menu.focus()
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.locator(".sidebar-drawer").wait_for(state="visible")
+    stops = [page.evaluate(FOCUSED)]  # the drawer's first link has the focus
+    assert "sidebar-brand" in stops[0]["html"]
+    search_box = page.locator(".sidebar-drawer input.sidebar-search")
+    while not search_box.evaluate("el => el === document.activeElement"):
+        assert len(stops) < 5, [s["html"] for s in stops]
+        stops += tab_through(page, 1)
+    stops += tab_through(page, 3)  # on into the drawer's list of pages
+    assert unseen_focus(stops) == [], "\n".join(map(str, unseen_focus(stops)))
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert menu.evaluate("el => el === document.activeElement")
+    page.wait_for_function("getComputedStyle(document.querySelector('.sidebar-drawer')).visibility"
+                           " === 'hidden'")
+    watch.assert_clean()
+
+
+# --------------------------------------------------------------------------
+# The language switch keeps the reader's place, and is one tap away on a phone.
+
+def test_language_switch_keeps_the_section_and_the_search_query(reader, site):
+    page, watch = reader(viewport=DESKTOP)
+    page.goto(f"{site}/en/middleware.html#the-order-the-layers-run-in")
+    page.locator(".language-switcher").get_by_text("简体中文").click()
+    page.wait_for_url(f"{site}/zh_CN/middleware.html#the-order-the-layers-run-in")
+    assert page.locator("#the-order-the-layers-run-in h2").is_visible()
+    # A section picked on the page after it loaded goes along too.
+    page.locator(".toc-tree a[href='#where-the-wrapping-goes']").click()
+    page.locator(".language-switcher").get_by_text("English").click()
+    page.wait_for_url(f"{site}/en/middleware.html#where-the-wrapping-goes")
+    page.goto(f"{site}/en/search.html?q=lifespan")
+    page.locator(".language-switcher").get_by_text("简体中文").click()
+    page.wait_for_url(re.compile(re.escape(f"{site}/zh_CN/search.html?q=lifespan")))
+    page.wait_for_function(
+        "() => document.querySelector('#search-results .search-summary')?.textContent")
+    assert page.locator("#search-results ul.search li").count() > 0
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("folder, other, name", [("en", "zh_CN", "简体中文"), ("zh_CN", "en", "English")])
+def test_language_switch_is_in_the_header_on_a_phone(reader, site, folder, other, name):
+    page, watch = reader(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{site}/{folder}/servers/uvicorn.html")
+    assert not page.locator(".sidebar-drawer .language-switcher").is_visible()  # the drawer is closed
+    link = page.locator(".mobile-header a.header-language")
+    assert link.is_visible() and link.inner_text() == name
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    link.tap()
+    page.wait_for_url(f"{site}/{other}/servers/uvicorn.html")
+    watch.assert_clean()
+
+
+# --------------------------------------------------------------------------
+# The way back to the source, and when the page last changed.
+
+CONF = (ROOT / "conf.py").read_text(encoding="utf-8")
+SOURCE_REPOSITORY = os.environ.get("SOURCE_REPOSITORY") or re.search(
+    r'"SOURCE_REPOSITORY", "([^"]+)"', CONF)[1]
+SOURCE_BRANCH = os.environ.get("SOURCE_BRANCH") or re.search(r'"SOURCE_BRANCH", "([^"]+)"', CONF)[1]
+
+
+@pytest.mark.parametrize("folder, source, view, edit", [
+    ("en", "docs/servers/daphne.md", "View this page", "Edit this page"),
+    ("zh_CN", "locale/zh_CN/LC_MESSAGES/servers/daphne.po", "查看本页源文件", "编辑本页"),
+])
+def test_view_and_edit_buttons_open_the_pages_own_source(reader, site, folder, source, view, edit):
+    page, watch = reader()
+    page.goto(f"{site}/{folder}/servers/daphne.html")
+    view_link = page.locator(".content-icon-container .view-this-page a")
+    edit_link = page.locator(".content-icon-container .edit-this-page a")
+    assert view_link.is_visible() and edit_link.is_visible()
+    assert view_link.get_attribute("href") == f"{SOURCE_REPOSITORY}/blob/{SOURCE_BRANCH}/{source}"
+    assert edit_link.get_attribute("href") == f"{SOURCE_REPOSITORY}/edit/{SOURCE_BRANCH}/{source}"
+    assert (view_link.get_attribute("title"), edit_link.get_attribute("title")) == (view, edit)
+    assert "_sources/" not in page.content()  # no link to the English copy any more
     watch.assert_clean()

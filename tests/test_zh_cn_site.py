@@ -54,7 +54,7 @@ class Prose(HTMLParser):
             return
         attrs = dict(attrs)
         classes = set((attrs.get("class") or "").split())
-        if tag == "article" and attrs.get("role") == "main":
+        if tag == "article" and attrs.get("id") == "furo-main-content":
             self.in_article += 1
         skipped = tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES)
         block = tag in BLOCKS and self.in_article > 0
