@@ -661,8 +661,10 @@ def test_uvicorn_in_one_process_names_the_taken_address(static_root):
         i = argv.index("--workers")
         del argv[i:i + 2]
         done = run_until_exit(argv, static_root)
+    # asyncio's wording: Python 3.13 (Django 6.1's series) adds the errno.
+    errno = "[errno 98] " if sys.version_info >= (3, 13) else ""
     message = ("error while attempting to bind on address ('127.0.0.1', {port}): "
-               "address already in use")
+               f"{errno}address already in use")
     assert done.returncode == 3
     assert message.format(port=port) in done.stdout
     assert message.format(port=8000) in page_text("servers/uvicorn")
