@@ -63,7 +63,7 @@ $(STAMP): $(REQUIREMENTS)
 	@touch $@
 endif
 
-venv: $(STAMP) ## Create .venv from the pinned requirements.txt
+venv: $(STAMP) ## Create .venv from the pinned requirements.txt (DJANGO=6.1: .venv-6.1, with requirements-django-6.1.txt)
 
 html: $(STAMP) ## Build the site in both languages into _build/html/
 	@$(MAKE) --no-print-directory -j2 html-en html-zh_CN
