@@ -1,8 +1,27 @@
 # Deploying Django with ASGI: every entry point of the project.
 # `make html` and `make test` are the whole set-up on a fresh machine.
 
+# The Django series: DJANGO=5.2 (the LTS, the default) runs in .venv from
+# requirements.txt and builds into _build/; DJANGO=6.1 runs in .venv-6.1
+# (requirements.txt with the lines of requirements-django-6.1.txt instead of
+# its Django ones) and builds into _build/django-6.1/, so that the two series
+# share no doctrees, bytecode or output. `make test-all` runs both.
+DJANGO   ?= 5.2
+ifeq ($(DJANGO),5.2)
 PYTHON   ?= python3
 VENV     := .venv
+BUILD    ?= _build
+REQUIREMENTS := requirements.txt
+else ifeq ($(DJANGO),6.1)
+# The interpreter is looked for only when .venv-6.1 is made (PYTHON_6_1=...
+# names one): docs/_tools/find_python.sh says where it looked.
+PYTHONS_6_1 := 3.13 3.12
+VENV     := .venv-6.1
+BUILD    ?= _build/django-6.1
+REQUIREMENTS := requirements.txt requirements-django-6.1.txt
+else
+$(error DJANGO=$(DJANGO): the guide is checked on DJANGO=5.2 (the default) and DJANGO=6.1)
+endif
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 SPHINX   := $(BIN)/sphinx-build
@@ -12,7 +31,6 @@ SPHINX   := $(BIN)/sphinx-build
 PY        = $(realpath $(VENV))/bin/python
 SPHINXOPTS ?= -W --keep-going -q
 LANGS    := en zh_CN
-BUILD    ?= _build
 # conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here:
 # nothing a target runs writes outside $(BUILD), but for bytecode.
 export DOCS_BUILD_DIR := $(abspath $(BUILD))
@@ -27,8 +45,8 @@ unexport PYTHONDONTWRITEBYTECODE
 SRC      := docs
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html html-en html-zh_CN doctest test pytest clean snippets bench-build bench \
-  bench-db bench-static linkcheck
+.PHONY: help venv html html-en html-zh_CN doctest test test-all pytest clean snippets bench-build \
+  bench bench-db bench-static linkcheck
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -36,14 +54,23 @@ help: ## List the targets, one line each
 
 # The virtual environment is made anew whenever requirements.txt is newer,
 # so that a requirement removed from the file is gone from .venv too.
+ifeq ($(DJANGO),5.2)
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or newer (PYTHON=... to pick one)" >&2; exit 1; }
 	@rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
+else
+$(STAMP): $(REQUIREMENTS)
+	@python=$$(sh docs/_tools/find_python.sh "Django $(DJANGO)" PYTHON_6_1 $(PYTHONS_6_1)) || exit 1; \
+	  set -x; rm -rf $(VENV) && $$python -m venv $(VENV)
+	$(BIN)/python docs/_tools/series_requirements.py $(REQUIREMENTS) $(VENV)/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@touch $@
+endif
 
-venv: $(STAMP) ## Create .venv from the pinned requirements.txt
+venv: $(STAMP) ## Create .venv from the pinned requirements.txt (DJANGO=6.1: .venv-6.1, with requirements-django-6.1.txt)
 
 html: $(STAMP) ## Build the site in both languages into _build/html/
 	@$(MAKE) --no-print-directory -j2 html-en html-zh_CN
@@ -65,12 +92,25 @@ doctest: $(STAMP) ## Run every doctest block of every page, then print a per-pag
 # file's tests stay together, so they share its servers and workspaces.
 PYTEST_OPTS ?= -n auto --dist loadfile
 pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
-	$(PY) -m pytest $(PYTEST_OPTS)
+	$(PY) -m pytest -o cache_dir=$(BUILD)/pytest-cache $(PYTEST_OPTS)
 
-test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite
+# Each step names the series it runs on, as the report headers of pytest do.
+SERIES = $(shell $(BIN)/python -c 'import django, platform; print(f"Django {django.get_version()}, Python {platform.python_version()}")')
+test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite (DJANGO=6.1 for that series)
+	@echo "make test: $(SERIES), building into $(BUILD)/"
 	@$(MAKE) --no-print-directory site
 	@$(MAKE) --no-print-directory doctest
 	@$(MAKE) --no-print-directory pytest
+	@echo "make test: passed on $(SERIES)"
+
+# Both series, one after the other; the second runs even when the first
+# fails, and the last lines say how each went.
+test-all: ## `make test` on Django 5.2 LTS, then on Django 6.1 (DJANGO=6.1); fails if either fails
+	@lts=passed; new=passed; \
+	  $(MAKE) --no-print-directory test DJANGO=5.2 || lts=FAILED; \
+	  $(MAKE) --no-print-directory test DJANGO=6.1 || new=FAILED; \
+	  echo "make test-all: Django 5.2 $$lts, Django 6.1 $$new"; \
+	  [ $$lts = passed ] && [ $$new = passed ]
 
 snippets: $(STAMP) ## Show which test proves each code block; fail on any unproven
 	@$(PY) docs/_tools/snippets.py $(BUILD)/snippets/doctrees

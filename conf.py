@@ -17,6 +17,9 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import build_catalogues  # noqa: E402  (docs/_ext)
 
+sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+import series_requirements  # noqa: E402  (docs/_tools)
+
 project = "Deploying Django with ASGI"
 author = "The Deploying Django with ASGI authors"
 copyright = "2026, " + author
@@ -53,7 +56,15 @@ gettext_compact = False
 gettext_uuid = False
 gettext_location = True
 
-myst_enable_extensions = ["colon_fence", "deflist"]
+myst_enable_extensions = ["colon_fence", "deflist", "substitution"]
+# The Django series the guide is checked on, read from the files the two
+# virtual environments are made from, so that the pages never name another:
+# {{ django_5_2 }} on Python {{ python_5_2 }}, {{ django_6_1 }} on {{ python_6_1 }}.
+SERIES = {"5_2": ROOT / "requirements.txt", "6_1": ROOT / "requirements-django-6.1.txt"}
+myst_substitutions = {}
+for _series, _file in SERIES.items():
+    myst_substitutions[f"django_{_series}"] = series_requirements.pin(_file, "Django")
+    myst_substitutions[f"python_{_series}"] = series_requirements.pythons(_file)[0]
 myst_heading_anchors = 3
 
 html_theme = "furo"

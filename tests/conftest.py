@@ -16,6 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from example import Example  # noqa: E402
 
 
+def pytest_report_header(config):
+    """Name the series this run checks, e.g. "Django 6.1.3, Python 3.13.0"."""
+    import platform
+
+    import django
+    return f"Django {django.get_version()}, Python {platform.python_version()} ({sys.prefix})"
+
+
 @pytest.fixture
 def example():
     """Return a factory: ``example("middleware")`` -> Example."""

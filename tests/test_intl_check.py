@@ -92,13 +92,15 @@ CHINESE = {
 }
 
 
-# A make started by `make test` must not pass its settings (BUILD=..., -j)
-# on to the make run inside the copy, nor its build folder to the copy's
-# conf.py (DOCS_BUILD_DIR: where the builds keep their catalogues).
+# A make started by `make test` must not pass its settings (BUILD=..., -j,
+# DJANGO=6.1: the copy's .venv is already the series under test) on to the
+# make run inside the copy, nor its build folder to the copy's conf.py
+# (DOCS_BUILD_DIR: where the builds keep their catalogues).
 ENV = bytecode_env({
     k: v
     for k, v in os.environ.items()
-    if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DOCS_BUILD_DIR", "SITE_DIR"}
+    if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DOCS_BUILD_DIR", "SITE_DIR",
+                 "DJANGO"}
 })
 
 
@@ -585,7 +587,7 @@ def test_the_messages_say_what_the_site_shows(ws):
 def test_the_real_catalogues_pass(tmp_path):
     """The project's own catalogues against the current English pages."""
     pot = tmp_path / "gettext"
-    run([ROOT / ".venv/bin/sphinx-build", "-b", "gettext", "-c", ".", "-q", "-d", tmp_path / "doctrees", "docs", pot], ROOT)
+    run([Path(sys.executable).parent / "sphinx-build", "-b", "gettext", "-c", ".", "-q", "-d", tmp_path / "doctrees", "docs", pot], ROOT)
     run([PYTHON, "docs/_tools/intl_tools.py", "theme-pot", pot / "sphinx.pot"], ROOT)
     result = run([PYTHON, "docs/_tools/intl_check.py", "--pot-dir", pot], ROOT, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr

@@ -148,8 +148,8 @@ STOP_ROWS = {
         {"control-group": FINISHES, "mixed": FINISHES}, "`KillMode=mixed`"),
 }
 KILL_MODES = ["control-group", "mixed"]
-SLOW = "/slow/?seconds=1"
-SLEPT = "Slept 1 s\n"
+SLOW = "/slow/?seconds=2"
+SLEPT = "Slept 2 s\n"
 
 
 # --------------------------------------------------------------------------

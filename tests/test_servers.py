@@ -55,9 +55,16 @@ HYPERCORN_LIFESPAN = "ASGI Framework Lifespan error, continuing without Lifespan
 GRANIAN_LIFESPAN = "ASGI Lifespan errored, continuing without Lifespan support"
 LIFESPAN_NOISE = [UVICORN_LIFESPAN, HYPERCORN_LIFESPAN, GRANIAN_LIFESPAN,
                   "Django can only handle ASGI/HTTP connections"]
-# What Uvicorn without --workers logs when its port is taken.
-UVICORN_ONE_PROCESS_IN_USE = ("error while attempting to bind on address ('127.0.0.1', {port}): "
-                              "address already in use")
+# What Uvicorn without --workers logs when its port is taken, in asyncio's
+# words: Python 3.13 (Django 6.1's series) adds the errno.
+UVICORN_IN_USE_BY_PYTHON = {
+    (3, 11): "error while attempting to bind on address ('127.0.0.1', {port}): "
+             "address already in use",
+    (3, 13): "error while attempting to bind on address ('127.0.0.1', {port}): "
+             "[errno 98] address already in use",
+}
+UVICORN_ONE_PROCESS_IN_USE = UVICORN_IN_USE_BY_PYTHON[
+    (3, 13) if sys.version_info >= (3, 13) else (3, 11)]
 # What the example's settings and collectstatic keep out of every log.
 OTHER_NOISE = ["Traceback", "StreamingHttpResponse must consume", "No directory at"]
 

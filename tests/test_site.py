@@ -36,7 +36,7 @@ PAGES = ["overview", "middleware", "translation-status"]
 
 def make(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items()
-               if k not in ("SITE_DIR", "DOCS_BUILD_DIR", "MAKEFLAGS", "MAKELEVEL")}
+               if k not in ("SITE_DIR", "DOCS_BUILD_DIR", "MAKEFLAGS", "MAKELEVEL", "DJANGO")}
     environ = bytecode_env(environ)
     environ.update(env or {})
     return subprocess.run(["make", "--no-print-directory", *args], cwd=ws, env=environ,

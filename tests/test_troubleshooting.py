@@ -92,7 +92,7 @@ def checked_elsewhere() -> list[str]:
     return [
         test_servers.UVICORN_LIFESPAN, test_servers.HYPERCORN_LIFESPAN,
         test_servers.GRANIAN_LIFESPAN, test_servers.SECRET_MISSING,
-        *port_in_use, test_servers.UVICORN_ONE_PROCESS_IN_USE.format(port=8000),
+        *port_in_use, *(m.format(port=8000) for m in test_servers.UVICORN_IN_USE_BY_PYTHON.values()),
         test_async_safety.EXCEPTION_LINE.removeprefix("django.core.exceptions."),
         test_streaming.SYNC_WARNING, test_streaming.DAPHNE_TIMEOUT,
         test_behind_a_proxy.BODY_TOO_BIG, *expected["daphne "].stop_log,

@@ -6,8 +6,8 @@ the like on a copy of the project, many times; every one of those builds
 every page it finds, in both languages. They need only a few real pages, so
 ``slim_copy(dest, pages)`` copies:
 
-* conf.py, the Makefile and requirements.txt (with their times, so that the
-  linked .venv's stamp stays newer than requirements.txt);
+* conf.py, the Makefile and the requirement files (with their times, so
+  that the linked .venv's stamp stays newer than them);
 * everything of docs/ that is not a page (_ext, _templates, _static, _root,
   _tools, ...);
 * the pages asked for, docs/index.md, and every page those link to or that
@@ -19,7 +19,10 @@ every page it finds, in both languages. They need only a few real pages, so
 * locale/ without .mo files, with the catalogues of the copied pages and
   every catalogue that is not a page's (the theme's sphinx.po), and the
   glossary;
-* examples/ and .venv as links to the real ones.
+* examples/ as a link to the real one, and .venv as a link to the virtual
+  environment running the tests: .venv-6.1 when they run on Django 6.1, so
+  that the workspace's `make` (DJANGO=5.2, its default) builds on the series
+  under test.
 
 ``copy_workspace``
 copies a workspace for one test; ``bytecode_env`` is the environment that
@@ -28,6 +31,7 @@ lets the builds in a workspace keep their bytecode.
 
 import os
 import re
+import sys
 import shutil
 from pathlib import Path
 
@@ -125,7 +129,7 @@ def slim_copy(ws: Path, wanted) -> Path:
     everything = set(pages(ROOT))
     kept = closure(wanted)
     ws.mkdir(parents=True, exist_ok=True)
-    for name in ("conf.py", "Makefile", "requirements.txt"):
+    for name in ("conf.py", "Makefile", "requirements.txt", "requirements-django-6.1.txt"):
         shutil.copy2(ROOT / name, ws / name)  # keeps .venv's stamp newer
     ignore = shutil.ignore_patterns("__pycache__", "*.mo")
     for path in sorted(DOCS.rglob("*")):
@@ -153,7 +157,7 @@ def slim_copy(ws: Path, wanted) -> Path:
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     (ws / "examples").symlink_to(ROOT / "examples")
-    (ws / ".venv").symlink_to(ROOT / ".venv")
+    (ws / ".venv").symlink_to(sys.prefix)
     return ws
 
 

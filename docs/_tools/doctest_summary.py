@@ -34,6 +34,14 @@ def count_blocks(doctree_dir: Path) -> dict[str, tuple[int, int]]:
     return counts
 
 
+def series() -> str:
+    """The Django and Python the doctests ran on (the same interpreter's)."""
+    import platform
+
+    import django
+    return f"Django {django.get_version()}, Python {platform.python_version()}"
+
+
 def main(out_dir: str, doctree_dir: str, pages: list[str] | None = None,
          whole_site: bool = True) -> int:
     """Print one line per page that has doctest blocks; 1 on any failure.
@@ -66,7 +74,7 @@ def main(out_dir: str, doctree_dir: str, pages: list[str] | None = None,
                 print(f"  {page}: {skipped} doctest block(s) marked skipif; none may be skipped")
     total_blocks = sum(b for b, _ in counts.values())
     where = "across the site" if whole_site else f"on {len(counts)} pages"
-    print(f"doctest: {total_blocks} blocks, {total_tests} examples {where}")
+    print(f"doctest: {total_blocks} blocks, {total_tests} examples {where}, run on {series()}")
     if whole_site and total_blocks < MIN_BLOCKS:
         print(f"doctest: expected at least {MIN_BLOCKS} doctest blocks, found {total_blocks}")
         failed = True

@@ -122,7 +122,14 @@ class EventStream:
         # and the generator above was left where it was. Django calls it
         # from a thread: ask the event loop to stop the reader.
         if self.reader is not None:
-            self.loop.call_soon_threadsafe(self.reader.cancel)
+            self.loop.call_soon_threadsafe(self.stop_reader)
+
+    def stop_reader(self):
+        # Once only: Django 6.1 calls close() while the reader that the
+        # finally above cancelled is still closing its connection, and a
+        # second cancel() would stop that too, leaving the connection open.
+        if not self.reader.done() and not self.reader.cancelling():
+            self.reader.cancel()
 
 
 async def events(request):
