@@ -315,6 +315,11 @@ def test_glossary_term_not_used(ws):
     assert_fails(ws, line_of(ws, TITLE), "glossary", '"example project"', '"示例项目"')
 
 
+def test_glossary_wrong_rendering_is_named_with_what_to_use(ws):
+    retranslate(ws, TITLE, "示例项目", "示例项目应答")
+    assert_fails(ws, line_of(ws, TITLE), "glossary", '"应答" is a wrong rendering', "处理 or 响应")
+
+
 def test_glossary_opt_out_is_explicit(ws):
     retranslate(ws, TITLE, "示例项目", "样例工程")
     edit(ws, "#: docs/intl-fixture.md:5\n", "# intl-check: allow glossary\n#: docs/intl-fixture.md:5\n")

@@ -418,14 +418,18 @@ class Term:
     english: str  # as written in the file, for messages
     pattern: re.Pattern
     chinese: tuple[str, ...]
+    wrong: tuple[str, ...] = ()  # renderings never to use, wherever they appear
+    note: str = ""
 
 
 def load_glossary(path: Path | None) -> list[Term]:
-    """``english,chinese[,note]`` rows; ``|`` separates variants.
+    """``english,chinese[,note[,wrong]]`` rows; ``|`` separates variants.
 
     An English variant ending in ``*`` matches any word that starts with it
     (``deploy*``: deploy, deploys, deployment); the msgstr must contain one of
-    the Chinese variants.
+    the Chinese variants. A ``wrong`` rendering may appear in no msgstr at all;
+    a row may have wrong renderings only, its ``chinese`` left empty and what
+    to write instead said in its note.
     """
     if path is None or not path.exists():
         return []
@@ -434,7 +438,8 @@ def load_glossary(path: Path | None) -> list[Term]:
         for row in csv.DictReader(line for line in f if not line.startswith("#")):
             english = (row.get("english") or "").strip()
             chinese = tuple(c.strip() for c in (row.get("chinese") or "").split("|") if c.strip())
-            if not english or not chinese:
+            wrong = tuple(c.strip() for c in (row.get("wrong") or "").split("|") if c.strip())
+            if not english or not (chinese or wrong):
                 continue
             variants = []
             for variant in english.split("|"):
@@ -443,7 +448,7 @@ def load_glossary(path: Path | None) -> list[Term]:
                 tail = r"\w*" if variant.endswith("*") else ""
                 variants.append(r"[\s-]+".join(words) + tail)
             pattern = re.compile(r"(?<![\w-])(?:" + "|".join(variants) + r")(?![\w-])", re.IGNORECASE)
-            terms.append(Term(english, pattern, chinese))
+            terms.append(Term(english, pattern, chinese, wrong, (row.get("note") or "").strip()))
     return terms
 
 
@@ -454,8 +459,14 @@ def glossary(msgid: str, msgstr: str, terms: list[Term]) -> list[str]:
     chinese = prose(msgstr)[0]
     reasons = []
     for term in terms:
+        for bad in term.wrong:
+            if bad in chinese:
+                instead = (" or ".join(f'"{c}"' for c in term.chinese) if term.chinese
+                           else term.note)
+                reasons.append(f'glossary: "{bad}" is a wrong rendering of "{term.english}"; '
+                               f"use {instead}")
         match = term.pattern.search(english)
-        if match and not any(c in chinese for c in term.chinese):
+        if term.chinese and match and not any(c in chinese for c in term.chinese):
             wanted = " or ".join(f'"{c}"' for c in term.chinese)
             reasons.append(f'glossary: msgid has "{match.group()}", msgstr must use {wanted}')
     return reasons
