@@ -117,6 +117,8 @@ def test_results_were_made_with_the_command_the_page_shows(results, name, page, 
     measured = {s["name"]: s for s in results["servers"]}[name]
     assert measured["command"] == bench.page_command(page, startswith).text
     assert measured["page"] == page
+    assert (measured["streaming_command"]
+            == bench.page_command(bench.STREAMING_PAGE, startswith).text)
 
 
 def test_results_record_the_machine_versions_and_date(results):
