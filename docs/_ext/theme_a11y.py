@@ -85,9 +85,15 @@ def theme_a11y(html: str, navigation: str, contents: str, header_language: str =
     return Markup(html)
 
 
+def unchanged(html: str, *args, **kwargs) -> Markup:
+    """The EPUB builder renders the same templates with its own theme, not furo."""
+    return Markup(html)
+
+
 def add_filter(app) -> None:
     if app.builder.format == "html" and hasattr(app.builder, "templates"):
-        app.builder.templates.environment.filters["theme_a11y"] = theme_a11y
+        furo = app.builder.name not in {"epub"}
+        app.builder.templates.environment.filters["theme_a11y"] = theme_a11y if furo else unchanged
 
 
 def setup(app):
