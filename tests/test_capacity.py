@@ -125,11 +125,13 @@ def test_each_running_request_holds_a_thread(static_root):
                    "the threads to end")
     assert [status for status, *_ in result["value"]] == [200] * 16
     assert all(seconds >= 1.9 for *_, seconds in result["value"])
-    # One main thread; eight running requests, eight more threads.
-    assert {run: max(counts) for run, counts in seen.items()} == {run: 9 for run in runs}
+    # One main thread; eight running requests, eight more threads. Under load,
+    # when the requests do not all overlap, one more now and then, for a moment.
+    assert all(max(counts) in (9, 10) for counts in seen.values()), seen
     text = page_text(PAGE)
     assert ("With eight requests for `/slow-sync/?seconds=2` running, the Uvicorn process has "
             "nine threads") in text
+    assert "the tests now and then count one more, for a moment" in text
     assert ("Eight requests for the asynchronous `/slow/` view also make nine threads, "
             "although every middleware of the example can run asynchronously.") in text
     assert example_middleware_is_async_capable()

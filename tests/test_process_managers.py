@@ -642,6 +642,8 @@ def _connects(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return True
+    except ConnectionResetError:  # it listened, and the command it ran has already exited
+        return True
     except ConnectionRefusedError:
         return False
 
