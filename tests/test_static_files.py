@@ -10,15 +10,18 @@ wait for slow clients (threads, memory, Django's warning), and that the
 table `make bench-static` committed is the rendering of its results.
 """
 
+import ast
 import json
 import os
 import re
 import socket
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import django
 import httpx
 import pytest
 
@@ -46,8 +49,8 @@ TABLES = {"en": "docs/_static/bench/static.en.txt", "zh_CN": "docs/_static/bench
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """{library: (server, STATIC_ROOT)}, both servers started side by side."""
+def collected(tmp_path_factory):
+    """{library: (server env, STATIC_ROOT)}, each root filled by collectstatic."""
     tmp = tmp_path_factory.mktemp("static_files")
     extra = tmp / "extra"
     extra.mkdir()
@@ -63,11 +66,23 @@ def served(tmp_path_factory):
         envs[name] = (env, root)
     with ThreadPoolExecutor(len(envs)) as pool:  # both at once
         list(pool.map(bench_static.collectstatic, [env for env, _ in envs.values()]))
+    return envs
+
+
+@contextmanager
+def serving(collected):
+    """{library: (server, STATIC_ROOT)}, both servers started side by side."""
     with ExitStack() as stack:
         servers = enter_side_by_side(stack, [Server(ARGV, cwd=EXAMPLE, env=env)
-                                             for env, _ in envs.values()])
+                                             for env, _ in collected.values()])
         yield {name: (server, root) for name, server, (_, root)
-               in zip(envs, servers, envs.values())}
+               in zip(collected, servers, collected.values())}
+
+
+@pytest.fixture(scope="module")
+def served(collected):
+    with serving(collected) as servers:
+        yield servers
 
 
 def manifest_name(root: Path, name: str) -> str:
@@ -143,9 +158,17 @@ def hold_downloads(server, count: int) -> list[socket.socket]:
     return bench_static.hold(server.port, f"/static/{LARGE}", count)
 
 
-def test_large_downloads_threads_memory_and_the_warning(served):
+def test_large_downloads_threads_memory_and_the_warning(collected):
+    """On servers of its own: on Django 6.1, the other tests' responses may
+    keep a thread of ServeStatic's until the garbage collector runs (below)."""
+    with serving(collected) as served:
+        check_large_downloads(served)
+
+
+def check_large_downloads(served):
     pids = {name: server.process.pid for name, (server, _) in served.items()}
-    wait_until(lambda: all(threads(pid) == 1 for pid in pids.values()), 10, "idle servers")
+    wait_until(lambda: all(threads(pid) == 1 for pid in pids.values()), 10, "idle servers",
+               lambda: f"threads: { {n: threads(p) for n, p in pids.items()} }")
     before = {name: rss_kib(pid) for name, pid in pids.items()}
     held = []
     try:
@@ -172,6 +195,59 @@ def test_large_downloads_threads_memory_and_the_warning(served):
     assert bench_static.WARNING in logs["WhiteNoise"]
     assert bench_static.WARNING not in logs["ServeStatic"]
     assert "Traceback" not in logs["WhiteNoise"] + logs["ServeStatic"]
+
+
+def test_a_response_outlives_its_request_on_django_6_1_until_the_collector_runs(collected):
+    """The page: Django 6.1 keeps each response in a reference cycle after
+    the request, so what the response holds waits for the garbage collector
+    (Django ticket #36700); on 5.2 it is freed as the request ends."""
+    code = """
+import asyncio, gc, weakref, django
+from django.core.handlers.asgi import ASGIHandler
+from mysite.asgi import application
+responses = []
+send_response = ASGIHandler.send_response
+async def keep_a_weak_reference(self, response, send):
+    responses.append(weakref.ref(response))
+    await send_response(self, response, send)
+ASGIHandler.send_response = keep_a_weak_reference
+async def get(path):
+    # A bare ASGI call: httpx's ASGITransport keeps the response alive itself.
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "headers": [(b"host", b"localhost")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    requested, sent = False, []
+    async def receive():
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b""}
+        await asyncio.Event().wait()  # the client stays connected
+    async def send(message):
+        sent.append(message)
+    await application(scope, receive, send)
+    return sent[0]["status"]
+async def main():
+    for path in ("/", "/static/site.css"):
+        assert await get(path) == 200
+gc.disable()
+asyncio.run(main())
+alive = [ref() is not None for ref in responses]
+gc.collect()
+print(django.get_version(), alive, [ref() is not None for ref in responses])
+"""
+    env = {**os.environ, **collected["ServeStatic"][0]}
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(EXAMPLE)])
+    done = subprocess.run([sys.executable, "-c", code], cwd=EXAMPLE, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    version, alive, after_collection = done.stdout.split(" ", 1)[0], *map(
+        ast.literal_eval, re.findall(r"\[[^]]*\]", done.stdout))
+    cycle = django.VERSION[:2] >= (6, 1)
+    assert version == django.get_version()
+    assert alive == [cycle, cycle], done.stdout
+    assert after_collection == [False, False]
 
 
 # --------------------------------------------------------------------------
