@@ -1,14 +1,21 @@
-"""Accessibility: axe-core on every page of the site, in both languages and
-colour schemes, on a desktop and on a 390 px phone.
+"""Every page of the site in Chromium, loaded once with an empty cache:
+what its first load costs (bytes, gzip and raw, and requests, all from
+this origin), and axe-core on it in both colour schemes, on a desktop and
+on a 390 px phone.
 
 axe-core is the copy that axe-playwright-python bundles (no download). The
 site, the browser and the page watch are tests/test_browser.py's; this file
 is apart from it so that `make pytest` runs it beside the other browser
-tests: axe is the slowest check of the suite.
+tests: loading every page and running axe on it is the slowest check of
+the suite, so it is done once for both tests.
 """
 
+import gzip
 import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
+import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
 from test_browser import (DESKTOP, PHONE, SITE, Watch, browser, same_page_in,  # noqa: F401
@@ -18,7 +25,17 @@ from test_browser import (DESKTOP, PHONE, SITE, Watch, browser, same_page_in,  #
 AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 COLOUR = {"runOnly": {"type": "rule", "values": AXE_COLOUR_RULES}}
 NOT_COLOUR = {"rules": {rule: {"enabled": False} for rule in AXE_COLOUR_RULES}}
-AXE_AT_ONCE = 3  # pages checked side by side, each in a browser context of its own
+AXE_AT_ONCE = 3  # pages loaded and checked side by side, each in a browser context of its own
+# Budgets for one page's first load, empty cache: the heaviest pages
+# weighed 61 KB gzip in 18 requests when these were set (most 36-50 KB in
+# 15-16). The search pages load the search index besides.
+GZIP_BUDGET = 64 * 1024
+REQUEST_BUDGET = 18
+SEARCH_GZIP_BUDGET = 96 * 1024
+SEARCH_REQUEST_BUDGET = 20
+WIDE_TABLE_PAGE = "en/choosing-a-server.html"  # a table wider than a phone, narrower than a desktop
+COMPRESSED_TYPES = {"application/javascript", "application/json", "image/svg+xml",
+                    "application/xml", "application/manifest+json"}
 CODE_BLOCK = re.compile(r'<div class="highlight"><pre[^>]*>(.*?)</pre></div>', re.S)
 
 
@@ -40,12 +57,15 @@ def axe_runs(path: str) -> list[tuple]:
     translated), the colour rules check them on the English page only."""
     same_code = (path.startswith("zh_CN/")
                  and code_blocks(path) == code_blocks(same_page_in("en", path)))
-    page = {"exclude": [["div.highlight"]]} if same_code else None
+    if same_code:
+        whole = [("light", DESKTOP, None, NOT_COLOUR),
+                 ("light", DESKTOP, {"exclude": [["div.highlight"]]}, COLOUR),
+                 ("dark", PHONE, None, NOT_COLOUR),
+                 ("dark", PHONE, {"exclude": [["div.highlight"]]}, COLOUR)]
+    else:  # every rule at once
+        whole = [("light", DESKTOP, None, {}), ("dark", PHONE, None, {})]
     return [
-        ("light", DESKTOP, None, NOT_COLOUR),
-        ("light", DESKTOP, page, COLOUR),
-        ("dark", PHONE, None, NOT_COLOUR),
-        ("dark", PHONE, page, COLOUR),
+        *whole,
         ("dark", DESKTOP, {"include": [[".sidebar-drawer"], [".toc-drawer"]]}, COLOUR),
         ("light", PHONE, {"include": [[".mobile-header"]]}, COLOUR),
     ]
@@ -60,39 +80,187 @@ def axe_report(path, scheme, viewport, violations) -> list[str]:
     return lines
 
 
-def test_no_page_has_an_axe_violation_in_either_scheme_or_width(browser, site):
-    # The root index.html only sends the reader on to a language at once.
-    paths = [p for p in site_pages() if p != "index.html"]
-    assert {"en/search.html", "zh_CN/genindex.html", "404.html", "zh_CN/servers/index.html"} <= set(paths)
-    assert code_blocks("en/middleware.html") == code_blocks("zh_CN/middleware.html") != []
-    slots = []
-    for _ in range(AXE_AT_ONCE):
-        context = browser.new_context(viewport=DESKTOP)
-        context.add_init_script(AXE_SCRIPT)
-        slots.append((context.new_page(), Watch(context, site)))
-    problems, runs = [], 0
+@dataclass
+class FirstLoad:
+    """What one page cost on its first load, and what axe found in it."""
+    requests: list = field(default_factory=list)  # (url, content type, body, headers size)
+    problems: list = field(default_factory=list)  # other origins, 404s, console errors
+    axe: list = field(default_factory=list)
+    phone: dict = field(default_factory=dict)  # what PHONE_LAYOUT found in the dark, 390 px wide
+
+    @property
+    def raw(self) -> int:
+        return sum(len(body) + headers for _, _, body, headers in self.requests)
+
+    @property
+    def gzip(self) -> int:
+        """Bytes on the wire from a host that gzips text, as GitHub Pages and
+        nginx's gzip_types do: each text body compressed at gzip's default
+        level; fonts and images as they are."""
+        return sum((len(gzip.compress(body, 6)) if compressible(kind) else len(body)) + headers
+                   for _, kind, body, headers in self.requests)
+
+
+def compressible(content_type: str) -> bool:
+    kind = content_type.split(";")[0].strip()
+    return kind.startswith("text/") or kind in COMPRESSED_TYPES
+
+
+def record(watch: Watch) -> list[tuple]:
+    """(url, content type, body, headers size) of each response from the
+    site. The server sends the site's files as they are, so each body is
+    read from the file, and its size checked against what Chromium got."""
+    out = []
+    for request in watch.requests:
+        response = request.response()
+        if response is None or not request.url.startswith(watch.origin + "/"):
+            continue
+        path = urlsplit(request.url).path.lstrip("/")
+        file = SITE / unquote(path) / "index.html" if path.endswith("/") or not path else SITE / unquote(path)
+        body, sizes = file.read_bytes(), request.sizes()
+        assert sizes["responseBodySize"] == len(body), (request.url, sizes, len(body))
+        out.append((request.url, response.headers.get("content-type", ""), body,
+                    sizes["responseHeadersSize"]))
+    assert out, f"no response from {watch.origin} was recorded"
+    return out
+
+
+# On a phone in the dark: inline code split over two lines, code tokens
+# drawn underlined (as links are), and each table wrapper's scroll cue.
+PHONE_LAYOUT = """() => ({
+    split: [...document.querySelectorAll("code.literal span.pre")]
+        .filter(piece => piece.getClientRects().length > 1).map(piece => piece.textContent),
+    underlined: [...document.querySelectorAll(".highlight pre span")]
+        .filter(token => getComputedStyle(token).textDecorationLine.includes("underline"))
+        .map(token => token.className + ": " + token.textContent),
+    tables: [...document.querySelectorAll("article .table-wrapper")].map(wrapper => ({
+        overflows: wrapper.scrollWidth > wrapper.clientWidth,
+        scroll: wrapper.dataset.scroll,
+        shaded: getComputedStyle(wrapper).boxShadow !== "none"})),
+})"""
+
+
+@pytest.fixture(scope="module")
+def first_loads(browser, site) -> dict[str, FirstLoad]:
+    """Every page loaded once, in a browser context of its own (an empty
+    cache), measured, then checked by axe in each of axe_runs(); a few pages
+    side by side. The root page only sends the reader on to a language at
+    once: it is measured with the page it goes to, and axe skips it."""
+    paths = site_pages()
+    assert {"index.html", "en/search.html", "zh_CN/genindex.html", "404.html",
+            "zh_CN/servers/index.html"} <= set(paths)
+    loads = {}
     for start in range(0, len(paths), AXE_AT_ONCE):
-        batch = [(path, page, axe_runs(path))
-                 for path, (page, _) in zip(paths[start:start + AXE_AT_ONCE], slots)]
-        for path, page, _ in batch:
-            page.emulate_media(color_scheme="light")
-            page.set_viewport_size(DESKTOP)
-            page.goto(f"{site}/{path}")
-        for step in range(len(batch[0][2])):
+        batch = []
+        for path in paths[start:start + AXE_AT_ONCE]:
+            context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+            context.add_init_script(AXE_SCRIPT)
+            watch = Watch(context, site)
+            page = context.new_page()
+            # Each navigation starts from a timer, so that none waits for the others.
+            page.evaluate("url => { setTimeout(() => { location.href = url; }, 0); }",
+                          f"{site}/{'' if path == 'index.html' else path}")
+            batch.append((path, page, watch, axe_runs(path) if path != "index.html" else []))
+        for path, page, watch, _ in batch:
+            page.wait_for_url(lambda url: url.startswith(site + "/"), wait_until="load")
+            watch.wait_until_quiet(page)
+            loads[path] = FirstLoad(record(watch))
+        for step in range(max(len(steps) for *_, steps in batch)):
             # Start axe in every page of the batch, then collect: they run side by side.
-            for path, page, steps in batch:
-                scheme, viewport, scope, options = steps[step]
+            running = [(path, page, steps[step]) for path, page, _, steps in batch
+                       if step < len(steps)]
+            for path, page, (scheme, viewport, scope, options) in running:
                 page.emulate_media(color_scheme=scheme)
                 page.set_viewport_size(viewport)
-                page.evaluate("([scope, options]) => { window.axeRun = axe.run(scope || document, options); }",
+                # Colours change with a transition (sphinx-design's tabs):
+                # axe checks them once every transition has ended.
+                page.evaluate("""([scope, options]) => {
+                    window.axeRun = Promise.all(document.getAnimations().map(a => a.finished))
+                        .then(() => axe.run(scope || document, options)); }""",
                               [scope, {"resultTypes": ["violations"], **options}])
-            for path, page, steps in batch:
-                scheme, viewport, _, _ = steps[step]
+            for path, page, (scheme, viewport, _, _) in running:
                 result = page.evaluate("() => window.axeRun")
-                runs += 1
-                problems += axe_report(path, scheme, viewport, result["violations"])
-    for page, watch in slots:
-        problems += watch.problems
-        page.context.close()
-    assert runs == len(paths) * 6
+                loads[path].axe.append(axe_report(path, scheme, viewport, result["violations"]))
+        for path, page, watch, steps in batch:
+            if steps:
+                page.emulate_media(color_scheme="dark")
+                page.set_viewport_size(PHONE)
+                page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+                loads[path].phone = page.evaluate(PHONE_LAYOUT)
+            loads[path].problems = [f"{path}: {p}" for p in watch.problems]
+            page.context.close()
+    return loads
+
+
+def test_no_page_has_an_axe_violation_in_either_scheme_or_width(first_loads):
+    assert code_blocks("en/middleware.html") == code_blocks("zh_CN/middleware.html") != []
+    checked = {path: load for path, load in first_loads.items() if path != "index.html"}
+    assert all(len(load.axe) == len(axe_runs(path)) >= 4 for path, load in checked.items())
+    problems = [line for load in checked.values() for run in load.axe for line in run]
+    problems += [line for load in checked.values() for line in load.problems]
     assert problems == [], f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+def test_every_page_loads_under_budget_from_this_origin_only(first_loads):
+    """Each page's first load (empty cache): nothing from another origin, no
+    404, no console error, and within the budgets in bytes and requests."""
+    print(f"\n{'gzip KB':>8} {'raw KB':>8} {'requests':>8}  page")
+    for path, load in sorted(first_loads.items(), key=lambda item: -item[1].gzip):
+        print(f"{load.gzip / 1024:8.1f} {load.raw / 1024:8.1f} {len(load.requests):8}  {path}")
+    problems = [line for load in first_loads.values() for line in load.problems]
+    assert problems == [], "\n".join(problems)
+    heavy = {}
+    for path, load in first_loads.items():
+        search = path.endswith("/search.html")
+        gzip_budget = SEARCH_GZIP_BUDGET if search else GZIP_BUDGET
+        request_budget = SEARCH_REQUEST_BUDGET if search else REQUEST_BUDGET
+        if load.gzip > gzip_budget or len(load.requests) > request_budget:
+            heavy[path] = (f"{load.gzip / 1024:.1f} KB gzip (budget {gzip_budget // 1024}), "
+                           f"{len(load.requests)} requests (budget {request_budget})")
+    assert heavy == {}, "over budget on first load:\n" + "\n".join(
+        f"{path}: {why}" for path, why in heavy.items())
+    # The figures were really measured: every page has its HTML, CSS and script.
+    for path, load in first_loads.items():
+        kinds = {kind.split(";")[0] for _, kind, _, _ in load.requests}
+        assert {"text/html", "text/css", "text/javascript"} <= kinds, (path, kinds)
+        assert 0 < load.gzip < load.raw, path
+
+
+def test_on_a_phone_code_stays_whole_plain_and_wide_tables_show_they_scroll(first_loads):
+    """Every page, 390 px wide, dark: no inline code split inside a word
+    (after the `--` of an option, say), no code token underlined as if it
+    were a link, and a table wider than the screen shaded at the edge it
+    scrolls towards, while a table that fits is not."""
+    checked = {path: load.phone for path, load in first_loads.items() if path != "index.html"}
+    split = {path: phone["split"] for path, phone in checked.items() if phone["split"]}
+    assert split == {}
+    underlined = {path: phone["underlined"] for path, phone in checked.items() if phone["underlined"]}
+    assert underlined == {}
+    tables = [(path, table) for path, phone in checked.items() for table in phone["tables"]]
+    wrong = [(path, table) for path, table in tables
+             if (table["scroll"], table["shaded"]) != (("right", True) if table["overflows"]
+                                                        else ("none", False))]
+    assert wrong == []
+    # Both kinds are on the site at this width, in both languages.
+    for folder in ("en/", "zh_CN/"):
+        assert {table["overflows"] for path, table in tables if path.startswith(folder)} == {True, False}
+    # Code blocks with module names are there to be checked.
+    assert any('class="nn"' in block for block in code_blocks("en/embedding.html"))
+
+
+def test_a_wide_table_shades_the_side_left_to_see_as_it_scrolls(browser, site):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/{WIDE_TABLE_PAGE}")
+        wrapper = page.locator("article .table-wrapper[data-scroll=right]").first.element_handle()
+        wrapper.evaluate("w => { w.scrollLeft = 40; }")
+        page.wait_for_function("w => w.dataset.scroll === 'both'", arg=wrapper)
+        wrapper.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+        page.wait_for_function("w => w.dataset.scroll === 'left'", arg=wrapper)
+        assert wrapper.evaluate("w => getComputedStyle(w).boxShadow") != "none"
+        page.set_viewport_size(DESKTOP)
+        page.wait_for_function("w => w.dataset.scroll === 'none'", arg=wrapper)
+        assert wrapper.evaluate("w => getComputedStyle(w).boxShadow") == "none"
+    finally:
+        context.close()

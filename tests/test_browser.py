@@ -32,8 +32,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--disable-gpu", "--no-first-run",
 ]
-FIRST_LOAD_BUDGET = 300 * 1024  # bytes on the wire for one page, empty cache
-PAGES_AT_ONCE = 6  # pages the budget test loads side by side
 LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}  # folder -> hreflang / lang
 
 
@@ -96,13 +94,6 @@ class Watch:
     def _console(self, message):
         if message.type == "error" and message.location.get("url") not in self.allowed_404:
             self.problems.append(f"console error: {message.text}")
-
-    def transferred(self) -> int:
-        total = 0
-        for request in self.requests:
-            sizes = request.sizes()
-            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        return total
 
     def assert_clean(self):
         assert self.problems == [], "\n".join(self.problems)
@@ -207,38 +198,6 @@ def test_every_page_names_its_other_languages():
         assert set(alternates) == {"en", "zh-CN", "x-default"}, path
         for folder, tag in LANGUAGES.items():
             assert alternates[tag].endswith("/" + same_page_in(folder, path)), (path, alternates)
-
-
-def test_every_page_loads_under_budget_from_this_origin_only(browser, site):
-    """Each page's first load (empty cache): no other origin, no 404, no
-    console error, and fewer than FIRST_LOAD_BUDGET bytes transferred."""
-    sizes, problems = {}, []
-    paths = ["", *site_pages()]
-    for start in range(0, len(paths), PAGES_AT_ONCE):
-        # A few pages load side by side, each in a context of its own (an
-        # empty cache); each navigation starts from a timer, so that no call
-        # waits for it.
-        loading = []
-        for path in paths[start:start + PAGES_AT_ONCE]:
-            context = browser.new_context()
-            watch = Watch(context, site)
-            page = context.new_page()
-            page.evaluate("url => { setTimeout(() => { location.href = url; }, 0); }",
-                          f"{site}/{path}")
-            loading.append((path, context, watch, page))
-        for path, context, watch, page in loading:
-            # The root page goes on to a language at once: any page of the site will do.
-            page.wait_for_url(lambda url: url.startswith(site), wait_until="load")
-            watch.wait_until_quiet(page)
-            sizes[path or "/"] = watch.transferred()
-            problems += [f"{path or '/'}: {p}" for p in watch.problems]
-            context.close()
-    print("\n".join(f"{kb:7.1f} KB  {path}" for path, kb in
-                    sorted(((p, s / 1024) for p, s in sizes.items()), key=lambda x: -x[1])))
-    assert problems == [], "\n".join(problems)
-    heavy = {p: s for p, s in sizes.items() if s >= FIRST_LOAD_BUDGET}
-    assert heavy == {}, f"over {FIRST_LOAD_BUDGET // 1024} KB on first load: {heavy}"
-    assert min(sizes.values()) > 1000  # the sizes were really measured
 
 
 def search(page, watch, site, folder, query):

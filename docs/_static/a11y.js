@@ -9,7 +9,11 @@
       back. a11y.css keeps a closed drawer out of the Tab order.
    2. The language links keep the reader's place: this page's ?query (the
       search page's q=...) and #anchor go along; a section has the same id in
-      every language. */
+      every language.
+   3. A table wider than the screen scrolls sideways in its wrapper; the
+      wrapper's data-scroll says which way there is more to see ("right",
+      "both", "left", or "none" when it fits), and a11y.css shades that
+      edge, so that a phone reader sees the table goes on. */
 (function () {
   "use strict";
 
@@ -83,7 +87,22 @@
     });
   }
 
+  function markScrollingTables() {
+    var wrappers = document.querySelectorAll(".table-wrapper");
+    function mark(wrapper) {
+      var more = wrapper.scrollWidth - wrapper.clientWidth;
+      var left = wrapper.scrollLeft > 1, right = wrapper.scrollLeft < more - 1;
+      wrapper.dataset.scroll = left && right ? "both" : left ? "left" : right ? "right" : "none";
+    }
+    wrappers.forEach(function (wrapper) {
+      mark(wrapper);
+      wrapper.addEventListener("scroll", function () { mark(wrapper); }, { passive: true });
+    });
+    window.addEventListener("resize", function () { wrappers.forEach(mark); });
+  }
+
   setUpDrawer(document.getElementById("__navigation"), document.querySelector(".sidebar-drawer"));
   setUpDrawer(document.getElementById("__toc"), document.querySelector(".toc-drawer"));
   setUpLanguageLinks();
+  markScrollingTables();
 })();
