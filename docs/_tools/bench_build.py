@@ -38,7 +38,7 @@ from bench import cpu_model  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ["en", "zh_CN"]
 EDITED_PAGE = "docs/overview.md"
-COPIED = ["conf.py", "Makefile", "requirements.txt", "docs", "examples", "locale"]
+COPIED = ["conf.py", "Makefile", "requirements.txt", "requirements-django-6.1.txt", "docs", "examples", "locale"]
 BARE_CONF = '''\
 # Bare Sphinx + MyST: the same pages, nothing else.
 project = "bare"
