@@ -320,6 +320,23 @@ def test_glossary_wrong_rendering_is_named_with_what_to_use(ws):
     assert_fails(ws, line_of(ws, TITLE), "glossary", '"应答" is a wrong rendering', "处理 or 响应")
 
 
+def test_glossary_term_inside_a_longer_one_is_the_longer_one(ws):
+    """START says "application server": 应用服务器 is what it asks for, not the
+    rendering of "application" alone (ASGI 应用)."""
+    assert check(ws)[0] == 0
+    retranslate(ws, START, "应用服务器", "服务器")
+    found = assert_fails(ws, line_of(ws, START), "glossary", '"application server"', '"应用服务器"')
+    assert not any('"application"' in reason for _, reason in found), found
+
+
+def test_sentence_that_ends_in_a_literal_without_a_full_stop(ws):
+    retranslate(ws, START, "应用服务器。", "应用服务器。然后打开 `http://127.0.0.1:8000/`")
+    assert_fails(ws, line_of(ws, START), "ends in a literal without", "。")
+    retranslate(ws, START, "`http://127.0.0.1:8000/`", "`http://127.0.0.1:8000/`。")
+    code, output = check(ws)
+    assert "ends in a literal" not in output, output
+
+
 def test_glossary_opt_out_is_explicit(ws):
     retranslate(ws, TITLE, "示例项目", "样例工程")
     edit(ws, "#: docs/intl-fixture.md:5\n", "# intl-check: allow glossary\n#: docs/intl-fixture.md:5\n")

@@ -393,6 +393,9 @@ def _excerpt(old: str, new: str, width: int = 12) -> tuple[str, str]:
     )
 
 
+ENDS_IN_LITERAL = re.compile(r"`[^`]+`\s*$")
+
+
 def typography(msgstr: str) -> list[str]:
     text, back = prose(msgstr)
     reasons = []
@@ -406,6 +409,12 @@ def typography(msgstr: str) -> list[str]:
         start = max(0, match.start() - 8)
         near = _restore(text[start : match.end() + 8], back)
         reasons.append(f'CJK typography: half-width "{mark}" next to Chinese, use "{full}": "{near}"')
+    # A Chinese sentence ends with 。 even after a literal that ends with its
+    # own full stop; a table cell (no 。 anywhere) needs none.
+    ending = ENDS_IN_LITERAL.search(msgstr)
+    if ending and "。" in msgstr[:ending.start()]:
+        reasons.append(f'CJK typography: the last sentence ends in a literal without "。": '
+                       f'"...{msgstr[-40:]}"')
     return reasons
 
 
@@ -452,6 +461,14 @@ def load_glossary(path: Path | None) -> list[Term]:
     return terms
 
 
+def _longer_terms(term: Term, terms: list[Term]) -> list[Term]:
+    """The terms whose English holds this term's first variant and more."""
+    first = term.english.split("|")[0].rstrip("*").lower()
+    return [other for other in terms if other is not term
+            and any(first in variant.lower() and len(variant.rstrip("*")) > len(first)
+                    for variant in other.english.split("|"))]
+
+
 def glossary(msgid: str, msgstr: str, terms: list[Term]) -> list[str]:
     if not terms:
         return []
@@ -459,13 +476,18 @@ def glossary(msgid: str, msgstr: str, terms: list[Term]) -> list[str]:
     chinese = prose(msgstr)[0]
     reasons = []
     for term in terms:
+        # A term is not matched inside a longer term of the glossary: the
+        # "application" of "application server", the "worker" of "worker process".
+        text = english
+        for longer in _longer_terms(term, terms):
+            text = longer.pattern.sub(" ", text)
         for bad in term.wrong:
             if bad in chinese:
                 instead = (" or ".join(f'"{c}"' for c in term.chinese) if term.chinese
                            else term.note)
                 reasons.append(f'glossary: "{bad}" is a wrong rendering of "{term.english}"; '
                                f"use {instead}")
-        match = term.pattern.search(english)
+        match = term.pattern.search(text)
         if term.chinese and match and not any(c in chinese for c in term.chinese):
             wanted = " or ".join(f'"{c}"' for c in term.chinese)
             reasons.append(f'glossary: msgid has "{match.group()}", msgstr must use {wanted}')
