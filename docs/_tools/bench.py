@@ -548,8 +548,16 @@ TEXT = {
         "value_errors": "{value}，{errors} 个错误",
         "kib": "{value} KiB",
         "footer": "{cpu}，{cores} 核，Python {python}，Django {django}，{tool}，{date}",
+        "server_names": {"Gunicorn with Uvicorn workers": "Gunicorn 搭配 Uvicorn 工作进程",
+                         "Gunicorn's ASGI worker": "Gunicorn 自带的 ASGI 工作进程"},
     },
 }
+
+
+def server_name(t: dict, name: str) -> str:
+    """A server's name in the language of ``t``: a product name stays as it
+    is, a setup's name is translated (as the pages call it)."""
+    return t.get("server_names", {}).get(name, name)
 
 
 def width(text: str) -> int:
@@ -605,7 +613,7 @@ def render_table(results: dict, language: str = "en") -> str:
     rows = [(t["server"], t["rps"], t["vs_best"], t["p50"], t["p99"], t["errors"])]
     for s in servers:
         r = s["sync"]
-        rows.append((s["name"], f"{r['requests_per_s']:.1f}",
+        rows.append((server_name(t, s["name"]), f"{r['requests_per_s']:.1f}",
                      f"{r['requests_per_s'] / best:.2f}x", f"{r['latency_ms']['p50']:.1f}",
                      f"{r['latency_ms']['p99']:.1f}", str(errors_of(r))))
     lines += table(rows) + [""]
@@ -619,7 +627,7 @@ def render_table(results: dict, language: str = "en") -> str:
         best = max(s["async"][level]["requests_per_s"] for s in servers)
         for s in servers:
             r = s["async"][level]
-            rows.append((s["name"], str(n), f"{r['requests_per_s']:.1f}",
+            rows.append((server_name(t, s["name"]), str(n), f"{r['requests_per_s']:.1f}",
                          f"{r['requests_per_s'] / best:.2f}x" if best else "-",
                          f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p99']:.1f}",
                          str(errors_of(r))))
@@ -634,7 +642,7 @@ def render_table(results: dict, language: str = "en") -> str:
     for s in servers:
         r = s["sse"]
         each = r["kib_per_connection"]
-        rows.append((s["name"], str(r["opened"]), str(r["errors"]), str(r["processes"]),
+        rows.append((server_name(t, s["name"]), str(r["opened"]), str(r["errors"]), str(r["processes"]),
                      f"{r['rss_before_kib'] / 1024:.1f}", f"{r['rss_after_kib'] / 1024:.1f}",
                      "-" if each is None else f"{each:.1f}",
                      "-" if not each or each <= 0 else f"{least / each:.2f}x"))
@@ -646,7 +654,7 @@ def render_table(results: dict, language: str = "en") -> str:
         lines += _wrap(t["errors_some"].format(timeout=load_["timeout_s"],
                                                sse_timeout=load_["sse"]["timeout_s"]))
         for name, scenario, errors in failed:
-            lines.append(t["error_line"].format(name=name, errors=errors,
+            lines.append(t["error_line"].format(name=server_name(t, name), errors=errors,
                                                 scenario=scenario_name(t, scenario)))
     else:
         lines += _wrap(t["errors_none"])
@@ -654,7 +662,7 @@ def render_table(results: dict, language: str = "en") -> str:
 
     lines += _wrap(t["details"])
     for s in servers:
-        lines.append(f"  {s['name']} {s['version']}")
+        lines.append(f"  {server_name(t, s['name'])} {s['version']}")
         lines.append(t["other_cpu"].format(
             sync=f"{s['sync']['other_cpu_percent']:.0f}",
             async_=" / ".join(f"{r['other_cpu_percent']:.0f}%" for r in s["async"])))
@@ -789,12 +797,12 @@ def render_chart(results: dict, language: str = "en") -> str:
     heading(t["chart_title"], FONT_TITLE + 1)
     y += 6
     panel(t["chart_sync"].format(connections=load_["sync"]["connections"]), t["unit_rps"],
-          [(s["name"], [(None, s["sync"]["requests_per_s"],
+          [(server_name(t, s["name"]), [(None, s["sync"]["requests_per_s"],
                          shown(s["sync"]["requests_per_s"], errors_of(s["sync"])), "bar")])
            for s in servers])
     panel(t["chart_async"].format(delay=load_["async"]["upstream_delay_ms"]),
           t["unit_async"],
-          [(s["name"], [(t["conn_label"].format(connections=r["connections"]),
+          [(server_name(t, s["name"]), [(t["conn_label"].format(connections=r["connections"]),
                          r["requests_per_s"], shown(r["requests_per_s"], errors_of(r)),
                          f"level{i}") for i, r in enumerate(s["async"])])
            for s in servers])
@@ -805,7 +813,7 @@ def render_chart(results: dict, language: str = "en") -> str:
         text = t["kib"].format(value=t["number1"].format(each))
         if r["errors"]:
             text = t["value_errors"].format(value=text, errors=r["errors"])
-        rows.append((s["name"], [(None, max(each, 0), text, "mem")]))
+        rows.append((server_name(t, s["name"]), [(None, max(each, 0), text, "mem")]))
     panel(t["chart_sse"], t["unit_kib"].format(connections=load_["sse"]["connections"]), rows)
 
     heading(t["footer"].format(cpu=m["cpu"], cores=m["cores"], python=m["python"],
