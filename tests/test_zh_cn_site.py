@@ -7,11 +7,13 @@ every page is marked `lang="zh-CN"`, and its prose, with code left out, is
 overwhelmingly Chinese, with no paragraph left in English.  The names that
 screen readers and tooltips give the theme's icons and switches (furo writes
 them in English; docs/_templates passes them through sphinx.po) are Chinese
-too.
+too, and so is what the pages show besides prose: the benchmark's tables,
+reports and charts, alt texts and captions.
 
 It fails until the translators have translated every page.
 """
 
+import html
 import os
 import re
 from html.parser import HTMLParser
@@ -176,6 +178,72 @@ def test_prose_is_chinese(site, page):
         f"{page}: {share:.0%} of the prose is Chinese (at least {MIN_SHARE:.0%} wanted); "
         f"{len(english)} blocks are still English:\n{report}"
     )
+
+
+LANGUAGE_FILE = re.compile(r"^```\{language-file\} (\S+)", re.M)
+# Tokens that are code, not English: paths, URLs, versions, options.
+CODE_TOKEN = re.compile(r"\S*[/.:=_@]\S*|-\S+|\$")
+
+
+def english_lines(lines: list[str]) -> list[str]:
+    """The lines of a figure or text block that are English prose: more
+    than two Latin words and no Chinese, once commands (a `$ ` line and the
+    more indented lines that continue it) and code tokens are left out."""
+    found, command_indent = [], None
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.lstrip().startswith("$ "):
+            command_indent = indent
+            continue
+        if command_indent is not None and line.strip() and indent > command_indent:
+            continue
+        command_indent = None
+        words = LATIN_WORD.findall(CODE_TOKEN.sub(" ", line))
+        if len(words) > 2 and not CJK.search(line):
+            found.append(line.strip())
+    return found
+
+
+def test_english_lines_are_told_from_commands_and_code():
+    assert english_lines(["  $ uvicorn mysite.asgi:application --host 127.0.0.1",
+                          "      --workers 2 --forwarded-allow-ips 127.0.0.1",
+                          "Django 5.2.19，wrk debian/4.1.0-3+b2，2026-12-02",
+                          "/events/?topic=bench", "Uvicorn    756.9    0.81x"]) == []
+    assert english_lines(["Requests per second, higher is better"]) == [
+        "Requests per second, higher is better"]
+
+
+def test_figures_alt_texts_and_text_blocks_are_chinese(site):
+    """What the zh_CN pages show besides prose: the tables and reports
+    `make bench` wrote for them ({language-file} text blocks), the charts
+    (inline SVG, whose text is the page's), images' alt text and captions."""
+    shown = {}
+    for page in pages():
+        source = (DOCS / f"{page}.md").read_text(encoding="utf-8")
+        for name in LANGUAGE_FILE.findall(source):
+            file = (DOCS / page).parent / name.replace("{language}", "zh_CN")
+            shown[file] = page
+    assert {f.name for f in shown} >= {"results.zh_CN.txt", "results.zh_CN.svg", "static.zh_CN.txt"}
+    english = {}
+    for file, page in shown.items():
+        text = file.read_text(encoding="utf-8")
+        if file.suffix == ".svg":
+            lines = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", text)]
+            # The page holds the chart itself, inline.
+            built = (site / f"{page}.html").read_text(encoding="utf-8")
+            assert all(html.escape(t, quote=False) in built or t in built for t in lines[:3]), page
+        else:
+            lines = text.splitlines()
+            built = html.unescape((site / f"{page}.html").read_text(encoding="utf-8"))
+            assert lines[0] in built, f"{page} does not show {file.name}"
+        english[file.name] = english_lines(lines)
+    for path in sorted(site.rglob("*.html")):
+        article = path.read_text(encoding="utf-8").split("<article", 1)[-1].split("</article>")[0]
+        said = re.findall(r'<img[^>]*\balt="([^"]*)"', article)
+        said += [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", article, re.S)]
+        english[path.name] = english_lines([html.unescape(t) for t in said])
+    english = {name: lines for name, lines in english.items() if lines}
+    assert english == {}
 
 
 def test_icon_titles_and_aria_labels_are_chinese(site):
