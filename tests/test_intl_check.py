@@ -337,6 +337,11 @@ def test_sentence_that_ends_in_a_literal_without_a_full_stop(ws):
     assert "ends in a literal" not in output, output
 
 
+def test_thousands_separator_in_chinese_text(ws):
+    retranslate(ws, START, "启动", "启动 1,000 个")
+    assert_fails(ws, line_of(ws, START), "no thousands separator", '"1000" for "1,000"')
+
+
 def test_glossary_opt_out_is_explicit(ws):
     retranslate(ws, TITLE, "示例项目", "样例工程")
     edit(ws, "#: docs/intl-fixture.md:5\n", "# intl-check: allow glossary\n#: docs/intl-fixture.md:5\n")

@@ -393,6 +393,7 @@ def _excerpt(old: str, new: str, width: int = 12) -> tuple[str, str]:
     )
 
 
+THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 ENDS_IN_LITERAL = re.compile(r"`[^`]+`\s*$")
 
 
@@ -409,6 +410,9 @@ def typography(msgstr: str) -> list[str]:
         start = max(0, match.start() - 8)
         near = _restore(text[start : match.end() + 8], back)
         reasons.append(f'CJK typography: half-width "{mark}" next to Chinese, use "{full}": "{near}"')
+    for match in THOUSANDS.finditer(text):
+        reasons.append(f'CJK typography: no thousands separator in Chinese text, write '
+                       f'"{match.group().replace(",", "")}" for "{match.group()}"')
     # A Chinese sentence ends with 。 even after a literal that ends with its
     # own full stop; a table cell (no 。 anywhere) needs none.
     ending = ENDS_IN_LITERAL.search(msgstr)
