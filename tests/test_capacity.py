@@ -355,7 +355,11 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
     assert single_code == 0, logs["uvicorn in one process"]
     assert 20 <= int(LIMIT.search(logs["uvicorn in one process"]).group(1)) <= 25
     served = statuses["uvicorn in one process"]
-    assert served[:19] == [200] * 19 and "ConnectError" in served, served
+    # The request after the last one answered fails: refused once the process
+    # has gone, or cut off when it arrives while the process is stopping.
+    assert served[:19] == [200] * 19, served
+    assert served[-1] in {"ConnectError", "ReadError", "RemoteProtocolError"}, served
+    assert served[:-1] == [200] * (len(served) - 1), served
     # Hypercorn: a worker that has gone served more than its 20 requests.
     hypercorn = logs["hypercorn"]
     workers = re.findall(r"\] \[(\d+)\] \[INFO\] Running on", hypercorn)
