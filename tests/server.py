@@ -28,10 +28,44 @@ import httpx
 BIN = Path(sys.executable).parent
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# Ports below the kernel's ephemeral range, so that no client socket and no bind
+# to port 0 can take one between free_port() and the server's own bind. Each
+# pytest-xdist worker (and the main process) draws from its own slice, in turn,
+# so that two workers, or two servers of one test, never get the same port.
+PORTS_LOW, SLICES = 10000, 17
+_SLICE = (_ephemeral_low() - PORTS_LOW) // SLICES
+
+
+def _slice_start() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
+    index = int(worker[2:]) + 1 if worker[2:].isdigit() else 0
+    return PORTS_LOW + (index % SLICES) * _SLICE
+
+
+_next_in_slice = os.getpid() % _SLICE  # a child process that also picks starts elsewhere
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port of 127.0.0.1 that nothing is bound to, from this process's slice."""
+    global _next_in_slice
+    start = _slice_start()
+    for _ in range(_SLICE):
+        port = start + _next_in_slice
+        _next_in_slice = (_next_in_slice + 1) % _SLICE
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or still in TIME_WAIT
+            return port
+    raise OSError(f"no free port on 127.0.0.1 in {start}-{start + _SLICE - 1}")
 
 
 class ServerDidNotStart(AssertionError):
