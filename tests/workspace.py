@@ -10,15 +10,20 @@ every page it finds, in both languages. They need only a few real pages, so
   that the linked .venv's stamp stays newer than them);
 * everything of docs/ that is not a page (_ext, _templates, _static, _root,
   _tools, ...);
-* the pages asked for, docs/index.md, and every page those link to or that
-  lists them in a toctree, until nothing is missing: the copy builds without
-  a warning, as the real tree does;
+* the pages asked for, docs/index.md, and the pages whose toctree lists
+  them, whole;
+* every other page that a copied page links to (or whose toctree lists
+  one), as a stub: its title, its first paragraph (the page's description),
+  its headings and the labels before them (the targets of the links) and
+  its toctrees, with the catalogue entries of just those messages. The copy
+  builds without a warning and passes intl-check, as the real tree does,
+  at a fraction of the cost of every page;
 * in each copied page, its toctrees as they are, less the entries of the
   pages that were not copied (a toctree left empty keeps its caption, which
   is one of the page's messages);
-* locale/ without .mo files, with the catalogues of the copied pages and
-  every catalogue that is not a page's (the theme's sphinx.po), and the
-  glossary;
+* locale/ without .mo files, with the catalogues of the copied pages (a
+  stub's cut down to its messages) and every catalogue that is not a page's
+  (the theme's sphinx.po), and the glossary;
 * examples/ as a link to the real one, and .venv as a link to the virtual
   environment running the tests: .venv-6.1 when they run on Django 6.1, so
   that the workspace's `make` (DJANGO=5.2, its default) builds on the series
@@ -103,31 +108,95 @@ def _keep_entries(docname: str, text: str, kept: set[str], everything: set[str])
     return TOCTREE.sub(filtered, text)
 
 
-def closure(wanted) -> set[str]:
-    """The pages ``wanted``, index, and what they link to or are listed by."""
+FENCE = re.compile(r"^(`{3,}|~{3,})")
+HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+LABEL = re.compile(r"^\([^()\s]+\)=[ \t]*$")
+CAPTION = re.compile(r"^:caption:[ \t]*(.*?)[ \t]*$", re.M)
+
+
+def stub(text: str) -> tuple[str, set[str]]:
+    """A page cut down to what other pages and the build need of it, and its
+    messages (whitespace squeezed, as ``_squeezed`` makes them).
+
+    Kept: the title and the paragraph after it, every heading outside code
+    and the labels before them, and every toctree.
+    """
+    kept, messages = [], set()
+    lines = text.splitlines(keepends=True)
+    fence, block, first_paragraph = None, [], None
+    for number, line in enumerate(lines):
+        if fence:  # inside a fenced block: kept only if it is a toctree
+            if block is not None:
+                block.append(line)
+            if line.strip() == fence:
+                if block is not None:
+                    kept.append("".join(block) + "\n")
+                    messages |= {_squeezed(c) for c in CAPTION.findall("".join(block))}
+                fence, block = None, None
+            continue
+        if match := FENCE.match(line):
+            fence = match[1]
+            block = [line] if line[len(fence):].startswith("{toctree}") else None
+            continue
+        if match := HEADING.match(line):
+            kept.append(line + "\n")
+            messages.add(_squeezed(match[1]))
+            if first_paragraph is None:
+                paragraph = []
+                for following in lines[number + 1:]:
+                    if paragraph and not following.strip():
+                        break
+                    if following.strip():
+                        paragraph.append(following)
+                first_paragraph = "".join(paragraph)
+                kept.append(first_paragraph + "\n")
+                messages.add(_squeezed(first_paragraph))
+        elif LABEL.match(line):
+            kept.append(line)
+    return "".join(kept), messages
+
+
+def _squeezed(message: str) -> str:
+    return " ".join(message.split())
+
+
+def closure(wanted) -> tuple[set[str], set[str]]:
+    """(whole, stubbed): the pages ``wanted``, index and the pages whose
+    toctrees list them, whole; the pages those link to, and their toctree
+    parents, as stubs (with what stubs link to, as stubs too)."""
     texts = {d: (DOCS / f"{d}.md").read_text(encoding="utf-8") for d in pages(ROOT)}
     parents = {}  # docname -> pages whose toctree lists it
     for docname, text in texts.items():
         for m in TOCTREE.finditer(text):
             for _, target in _toctree_entries(m[2]):
                 parents.setdefault(_resolve(docname, target), set()).add(docname)
-    kept, todo = set(), {"index", *wanted}
-    while todo:
-        docname = todo.pop()
-        if docname in kept:
-            continue
-        if docname not in texts:
-            raise AssertionError(f"no page docs/{docname}.md")
-        kept.add(docname)
-        todo |= (_links(docname, texts[docname]) & set(texts)) | parents.get(docname, set())
-    return kept
+
+    def spread(start: set[str], links) -> set[str]:
+        found, todo = set(), set(start)
+        while todo:
+            docname = todo.pop()
+            if docname in found:
+                continue
+            if docname not in texts:
+                raise AssertionError(f"no page docs/{docname}.md")
+            found.add(docname)
+            todo |= links(docname) | parents.get(docname, set())
+        return found
+
+    whole = spread({"index", *wanted}, lambda d: set())
+    linked = set().union(*(_links(d, texts[d]) & set(texts) for d in whole))
+    stubbed = spread(linked - whole,
+                     lambda d: {t for t in _links(d, stub(texts[d])[0]) & set(texts)}) - whole
+    return whole, stubbed
 
 
 def slim_copy(ws: Path, wanted) -> Path:
     """Copy the project into ``ws`` (a new folder) with only the pages needed
     for ``wanted`` (docnames); return ``ws``."""
     everything = set(pages(ROOT))
-    kept = closure(wanted)
+    whole, stubbed = closure(wanted)
+    kept = whole | stubbed
+    stub_messages = {}
     ws.mkdir(parents=True, exist_ok=True)
     for name in ("conf.py", "Makefile", "requirements.txt", "requirements-django-6.1.txt"):
         shutil.copy2(ROOT / name, ws / name)  # keeps .venv's stamp newer
@@ -140,7 +209,10 @@ def slim_copy(ws: Path, wanted) -> Path:
             docname = relative.with_suffix("").as_posix()
             if docname not in kept:
                 continue
-            text = _keep_entries(docname, path.read_text(encoding="utf-8"), kept, everything)
+            text = path.read_text(encoding="utf-8")
+            if docname in stubbed:
+                text, stub_messages[docname] = stub(text)
+            text = _keep_entries(docname, text, kept, everything)
             (ws / "docs" / relative).parent.mkdir(parents=True, exist_ok=True)
             (ws / "docs" / relative).write_text(text, encoding="utf-8")
             shutil.copystat(path, ws / "docs" / relative)
@@ -153,12 +225,26 @@ def slim_copy(ws: Path, wanted) -> Path:
         domain = po.relative_to(catalogues).with_suffix("").as_posix()
         if domain in everything and domain not in kept:
             po.unlink()
+        elif domain in stub_messages:
+            _cut_catalogue(po, ROOT / LC_MESSAGES / f"{domain}.po", stub_messages[domain])
     for folder in sorted(catalogues.rglob("*"), reverse=True):
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     (ws / "examples").symlink_to(ROOT / "examples")
     (ws / ".venv").symlink_to(sys.prefix)
     return ws
+
+
+def _cut_catalogue(po: Path, original: Path, messages: set[str]) -> None:
+    """Keep only the entries of ``messages`` in catalogue ``po``, a copy of
+    ``original`` (whose times it keeps)."""
+    import polib
+
+    catalogue = polib.pofile(str(po), wrapwidth=79)
+    for entry in [e for e in catalogue if e.obsolete or _squeezed(e.msgid) not in messages]:
+        catalogue.remove(entry)
+    catalogue.save()
+    shutil.copystat(original, po)
 
 
 def bytecode_env(env: dict) -> dict:
