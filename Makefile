@@ -142,7 +142,7 @@ bench-static: $(STAMP) ## Serve the same static files with WhiteNoise and ServeS
 
 # The site as published: both languages, the root page that picks one, 404,
 # sitemap. SITE_URL (default http://127.0.0.1:8000/) is where it will live.
-.PHONY: site serve livehtml epub-en epub-zh_CN
+.PHONY: site serve livehtml offline-en offline-zh_CN epub-en epub-zh_CN pdf-en pdf-zh_CN
 PORT ?= 8000
 export SITE_DIR := $(abspath $(BUILD)/site)
 
@@ -156,14 +156,25 @@ site: $(STAMP) ## Check the catalogues, build both languages afresh, assemble _b
 	@rm -rf $(BUILD)/html/en $(BUILD)/html/zh_CN
 	@$(MAKE) --no-print-directory html || \
 	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
-	@$(MAKE) --no-print-directory -j2 epub-en epub-zh_CN || \
+	@$(MAKE) --no-print-directory -j2 offline-en offline-zh_CN || \
 	  { echo "site: not assembled: fix what is named above" >&2; exit 1; }
-	@$(PY) docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site $(BUILD)/epub
+	@$(PY) docs/_tools/assemble_site.py $(BUILD)/html $(BUILD)/site $(BUILD)/epub $(BUILD)/pdf
 
-# The EPUB of one language, from the doctrees its HTML build left.
+# The EPUB and the PDF of one language, from the doctrees its HTML build left
+# (one after the other: they share that environment).
+offline-en offline-zh_CN: offline-%: $(STAMP)
+	@$(MAKE) --no-print-directory epub-$*
+	@$(MAKE) --no-print-directory pdf-$*
+
 epub-en epub-zh_CN: epub-%: $(STAMP)
 	@rm -rf $(BUILD)/epub/$*
 	$(SPHINX) -b epub -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/epub/$*
+
+# The PDF: every page in one HTML file (singlehtml), printed by Chromium.
+pdf-en pdf-zh_CN: pdf-%: $(STAMP)
+	@rm -rf $(BUILD)/singlehtml/$* $(BUILD)/pdf/$*
+	$(SPHINX) -b singlehtml -c . -D language=$* -d $(BUILD)/doctrees/$* $(SPHINXOPTS) $(SRC) $(BUILD)/singlehtml/$*
+	@$(PY) docs/_tools/print_pdf.py $(BUILD)/singlehtml/$*/index.html $(BUILD)/pdf/$*/deploying-django-with-asgi.pdf
 
 serve: site ## Serve _build/site on http://127.0.0.1:8000/, with its 404 pages (PORT=...)
 	@$(PY) docs/_tools/serve_site.py $(BUILD)/site $(PORT)
