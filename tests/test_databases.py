@@ -409,6 +409,7 @@ sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 import bench_db  # noqa: E402
 
 BENCH = ROOT / "docs/_static/bench/db.json"
+TABLES = {"en": "docs/_static/bench/db.en.txt", "zh_CN": "docs/_static/bench/db.zh_CN.txt"}
 
 
 def test_bench_db_measured_every_configuration_without_errors():
@@ -436,9 +437,11 @@ def test_bench_db_measured_every_configuration_without_errors():
 
 def test_bench_db_table_is_rendered_from_its_json():
     results = json.loads(BENCH.read_text())
-    table = (ROOT / "docs/_static/bench/db.txt").read_text()
-    assert table == bench_db.render_table(results)
-    header = table.splitlines()[8]
-    for column in ("requests", "errors", "peak connections", "connections opened",
-                   "p50 ms", "p99 ms"):
-        assert column in header
+    for language, path in TABLES.items():
+        table = (ROOT / path).read_text(encoding="utf-8")
+        assert table == bench_db.render_table(results, language), language
+        header = table.splitlines()[8].split()
+        assert header[:3] == (["configuration", "requests", "errors"] if language == "en"
+                              else ["配置", "请求数", "错误"]), header
+    page = (ROOT / "docs/databases.md").read_text(encoding="utf-8")
+    assert "```{language-file} _static/bench/db.{language}.txt\n```" in page

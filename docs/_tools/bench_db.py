@@ -16,12 +16,13 @@ many connections it really wanted. Any socket error or non-2xx/3xx answer
 fails the run and nothing is written. Otherwise it writes, into
 docs/_static/bench/:
 
-db.json   every number, the commands, versions, machine and date
-db.txt    the same as a text table (docs/databases.md shows it)
+db.json              every number, the commands, versions, machine and date
+db.{en,zh_CN}.txt    the same as a text table in each language
+                     (docs/databases.md shows the one of the page's language)
 
-`python docs/_tools/bench_db.py --render` rewrites db.txt from db.json
+`python docs/_tools/bench_db.py --render` rewrites the tables from db.json
 without measuring; tests/test_databases.py checks that the committed table
-is exactly that rendering. Only 127.0.0.1 is loaded, and every process is
+are exactly that rendering. Only 127.0.0.1 is loaded, and every process is
 stopped by its pid.
 """
 
@@ -123,46 +124,70 @@ def migrate(pg) -> None:
 # Rendering (a pure function of db.json)
 # --------------------------------------------------------------------------
 
-def render_table(results: dict) -> str:
-    m, load = results["machine"], results["load"]
-    lines = [
-        f"Measured {results['date']}, one run per configuration, "
-        f"GET {load['path']} of examples/databases",
-        f"Machine:  {m['cpu']}, {m['cores']} cores, {m['os']}",
-        f"Software: Python {m['python']}, Django {m['django']}, psycopg {m['psycopg']},",
-        f"          psycopg-pool {m['psycopg_pool']}, Uvicorn {m['uvicorn']},",
-        f"          PostgreSQL {m['postgresql']} (max_connections {load['max_connections']}), "
-        f"{m['pgbouncer']}",
-        f"Load:     {m['load_tool']} on the same machine, {load['connections']} connections, "
-        f"{load['threads']} threads,",
-        f"          {load['duration_s']} s per configuration",
-        "",
-    ]
-    rows = [("configuration", "requests", "errors", "peak connections", "connections opened",
-             "p50 ms", "p99 ms")]
+TEXT = {
+    "en": {
+        "measured": "Measured {date}, one run per configuration, GET {path} of examples/databases",
+        "machine": "Machine:  {cpu}, {cores} cores, {os}",
+        "software": ("Software: Python {python}, Django {django}, psycopg {psycopg},\n"
+                     "          psycopg-pool {psycopg_pool}, Uvicorn {uvicorn},\n"
+                     "          PostgreSQL {postgresql} (max_connections {max_connections}), "
+                     "{pgbouncer}"),
+        "load": ("Load:     {tool} on the same machine, {connections} connections, "
+                 "{threads} threads,\n          {duration} s per configuration"),
+        "names": {},
+        "columns": ("configuration", "requests", "errors", "peak connections",
+                    "connections opened", "p50 ms", "p99 ms"),
+        "notes": ["peak connections: the most open at once in pg_stat_activity, sampled",
+                  "every 10 ms; connections opened: PostgreSQL's log, from the server's start.",
+                  "Each configuration ran the command docs/databases.md shows (a free port",
+                  "in place of 8000, PgBouncer's in place of 6432):"],
+    },
+    "zh_CN": {
+        "measured": "测量于 {date}，每种配置运行一次，请求 examples/databases 的 GET {path}",
+        "machine": "机器：{cpu}，{cores} 核，{os}",
+        "software": ("软件：Python {python}，Django {django}，psycopg {psycopg}，\n"
+                     "      psycopg-pool {psycopg_pool}，Uvicorn {uvicorn}，\n"
+                     "      PostgreSQL {postgresql}（max_connections {max_connections}），"
+                     "{pgbouncer}"),
+        "load": ("负载：{tool}，与服务器在同一台机器上，{connections} 个连接，{threads} 个线程，\n"
+                 "      每种配置测 {duration} 秒"),
+        "names": {"pool": "连接池"},
+        "columns": ("配置", "请求数", "错误", "最多同时连接", "新建连接", "p50 毫秒", "p99 毫秒"),
+        "notes": ["最多同时连接：每 10 毫秒查询一次 pg_stat_activity，取同一时刻打开连接数的最大值；",
+                  "新建连接：从服务器启动算起，PostgreSQL 日志中记录的连接数。",
+                  "每种配置运行的都是 docs/databases.md 给出的命令（8000 换成一个空闲端口，",
+                  "6432 换成 PgBouncer 的端口）："],
+    },
+}
+
+
+def render_table(results: dict, language: str = "en") -> str:
+    t, m, load = TEXT[language], results["machine"], results["load"]
+    lines = [t["measured"].format(date=results["date"], path=load["path"]),
+             t["machine"].format(**m),
+             *t["software"].format(max_connections=load["max_connections"], **m).split("\n"),
+             *t["load"].format(tool=m["load_tool"], connections=load["connections"],
+                               threads=load["threads"], duration=load["duration_s"]).split("\n"),
+             ""]
+    rows = [t["columns"]]
     for r in results["runs"]:
-        rows.append((r["name"], str(r["requests"]), str(r["socket_errors"] + r["non_2xx_3xx"]),
+        rows.append((t["names"].get(r["name"], r["name"]), str(r["requests"]), str(r["socket_errors"] + r["non_2xx_3xx"]),
                      str(r["peak_connections"]), str(r["connections_opened"]),
                      f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p99']:.1f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for i, row in enumerate(rows):
-        cells = [c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    lines += ["", "peak connections: the most open at once in pg_stat_activity, sampled",
-              "every 10 ms; connections opened: PostgreSQL's log, from the server's start.",
-              "Each configuration ran the command docs/databases.md shows (a free port",
-              "in place of 8000, PgBouncer's in place of 6432):"]
+    lines += bench.table(rows)
+    lines += ["", *t["notes"]]
     for r in results["runs"]:
-        lines += textwrap.wrap(f"{r['name']}: $ {r['command']}", width=78, initial_indent="  ",
+        name = t["names"].get(r["name"], r["name"])
+        lines += textwrap.wrap(f"{name}: $ {r['command']}", width=78, initial_indent="  ",
                                subsequent_indent="      ", break_on_hyphens=False,
                                break_long_words=False)
     return "\n".join(lines) + "\n"
 
 
 def write_rendered(results: dict, out: Path | None = None) -> None:
-    (out or OUT).joinpath("db.txt").write_text(render_table(results))
+    for language in TEXT:
+        (out or OUT).joinpath(f"db.{language}.txt").write_text(
+            render_table(results, language), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -223,7 +248,7 @@ def main(argv: list[str]) -> int:
     (OUT / "db.json").write_text(json.dumps(results, indent=2) + "\n")
     write_rendered(results)
     print(render_table(results))
-    print(f"bench-db: wrote {OUT.relative_to(ROOT)}/db.json, db.txt")
+    print(f"bench-db: wrote {OUT.relative_to(ROOT)}/db.json, db.{{en,zh_CN}}.txt")
     return 0
 
 
