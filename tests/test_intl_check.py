@@ -552,6 +552,25 @@ def test_intl_stats_and_the_status_page_agree(pristine, built):
     assert stats["intl-untranslated"] == ("2", "0", "0", "2", "0%")
 
 
+def test_a_table_written_per_language_counts_as_one_message(ws):
+    """A {language-file} block: untranslated while its Chinese file is a copy
+    of the English one, translated once it is not; intl-stats agrees."""
+    for language in ("en", "zh_CN"):
+        (ws / f"docs/_static/fixture.{language}.txt").write_text("Requests per second\n")
+    page = ws / "docs/intl-fixture.md"
+    page.write_text(page.read_text(encoding="utf-8")
+                    + "\n```{language-file} _static/fixture.{language}.txt\n```\n", encoding="utf-8")
+    rows = []
+    for chinese in ("Requests per second\n", "每秒请求数\n"):
+        (ws / "docs/_static/fixture.zh_CN.txt").write_text(chinese, encoding="utf-8")
+        html = sphinx_html(ws, "zh_CN")
+        status = status_rows((html / "translation-status.html").read_text(encoding="utf-8"))
+        assert stats_rows(ws)["intl-fixture"] == status["intl-fixture"]
+        rows.append(status["intl-fixture"])
+        assert chinese.strip() in (html / "intl-fixture.html").read_text(encoding="utf-8")
+    assert rows == [("5", "4", "0", "1", "80%"), ("5", "5", "0", "0", "100%")]
+
+
 def test_intl_stats_counts_what_sphinx_can_read(ws):
     """A fuzzy entry and a GBK catalogue (which Sphinx cannot read, so its page
     is English): intl-stats and the status page still agree."""

@@ -19,6 +19,7 @@ messages Sphinx replaces; the others fall back to English.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import polib
@@ -75,10 +76,39 @@ def _catalogue(app, docname: str) -> Path | None:
 
 
 def progress(app, docname: str) -> tuple[int, int, int]:
-    """(messages, translated, fuzzy) of a page, against its current source."""
+    """(messages, translated, fuzzy) of a page, against its current source,
+    its language files included (``with_language_files``)."""
     messages = getattr(app.env, "intl_messages", {}).get(docname, [])
     path = _catalogue(app, docname)
-    return tally(read_entries(path), messages)
+    return with_language_files(tally(read_entries(path), messages), Path(app.env.doc2path(docname)))
+
+
+LANGUAGE_FILE = re.compile(r"^(?:`{3,}|~{3,}|:{3,})\{language-file\}[ \t]+(\S+)", re.M)
+
+
+def language_files(page: Path) -> tuple[int, int]:
+    """(files, translated) of the ``{language-file}`` blocks of ``page``: the
+    tables and charts written once per language (language_files.py). One
+    counts as translated when its TRANSLATION file exists and is not the
+    SOURCE one, byte for byte."""
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return 0, 0
+    total = translated = 0
+    for name in LANGUAGE_FILE.findall(text):
+        total += 1
+        ours, theirs = (page.parent / name.replace("{language}", lang) for lang in (TRANSLATION, SOURCE))
+        if ours.is_file() and not (theirs.is_file() and ours.read_bytes() == theirs.read_bytes()):
+            translated += 1
+    return total, translated
+
+
+def with_language_files(row: tuple[int, int, int], page: Path) -> tuple[int, int, int]:
+    """A page's (messages, translated, fuzzy) with its language files added:
+    each one counts as one message."""
+    files, translated = language_files(page)
+    return row[0] + files, row[1] + translated, row[2]
 
 
 def read_entries(path) -> dict:

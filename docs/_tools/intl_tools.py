@@ -30,7 +30,8 @@
 ``stats --pot-dir DIR PODIR``
     Per-page progress against the current English sources, as a table whose
     total is the one of the site's "Translation status" page: both count with
-    ``translation_notice.read_entries``, ``tally`` and ``add_up``.  The theme's
+    ``translation_notice.read_entries``, ``tally``, ``with_language_files``
+    and ``add_up``.  The theme's
     strings and catalogues without an English page are listed after it.
 """
 
@@ -46,7 +47,7 @@ import polib
 
 # The site's translation notice and this table count the same way.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
-from translation_notice import add_up, numbers, read_entries, tally  # noqa: E402
+from translation_notice import add_up, numbers, read_entries, tally, with_language_files  # noqa: E402
 
 # intl-check and these tools read a catalogue's bytes the same way.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -348,6 +349,7 @@ def stats(po_dir: Path, pot_dir: Path) -> int:
     for domain in sorted((pots | pos) - {THEME_DOMAIN}):
         pot = pot_dir / f"{domain}.pot"
         row = counts(po_dir / f"{domain}.po", pot if pot.exists() else None)
+        row = with_language_files(row, ROOT / "docs" / f"{domain}.md")
         if domain not in pots:
             others.append((domain, row, "no English page: not in the total"))
         else:
