@@ -1,0 +1,84 @@
+// The Web Worker in which a page's examples run (docs/_ext/run_in_browser.py
+// writes the page's part; docs/_tools/build_runner.py names this file).
+//
+// The page sends one message: {base, pyodide, wheels, runtime, example,
+// setup, blocks: [{id, text}]}, all paths relative to `base` (the site's
+// _runner/ folder). The worker loads Pyodide and the wheels, unpacks the
+// example project and the runner's Python into its file system, runs the
+// page's {testsetup}, then each block in turn, and answers with
+// {id, examples: [{source, stdout, stderr}]} per block, then {done: true};
+// or {error} if Python could not start. A new Run is a new worker.
+//
+// Every file it asks for is under _runner/ on the site's own origin and has
+// a name that changes with its content: it is kept in Cache Storage the first
+// time, and read from there after that.
+
+const CACHE = "run-in-browser";
+const ROOT = "/project"; // the repository's root, as for `make doctest`: examples/ is here
+
+const fetchFromSite = self.fetch.bind(self);
+
+async function cachedFetch(input, init) {
+  const url = new URL(input instanceof Request ? input.url : input, self.location.href);
+  if (url.origin !== self.location.origin || !("caches" in self)) {
+    return fetchFromSite(input, init);
+  }
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(url.href);
+  if (hit) return hit;
+  const response = await fetchFromSite(url.href, init);
+  if (response.ok) await cache.put(url.href, response.clone());
+  return response;
+}
+
+// Pyodide fetches its lock file, standard library and WebAssembly itself.
+self.fetch = cachedFetch;
+
+async function bytes(url) {
+  const response = await cachedFetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function start(job) {
+  const at = (path) => new URL(path, job.base).href;
+  const indexURL = at(job.pyodide);
+  // The modules of the npm package, named .js (docs/_tools/build_runner.py).
+  const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
+    import(indexURL + "pyodide.js"), import(indexURL + "pyodide.asm.js")]);
+  const [pyodide, wheels, runtime, example] = await Promise.all([
+    loadPyodide({ indexURL, createPyodideModule, stdout: () => {}, stderr: () => {} }),
+    Promise.all(job.wheels.map((w) => bytes(at(w)))),
+    bytes(at(job.runtime)),
+    bytes(at(job.example)),
+  ]);
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
+  pyodide.FS.mkdirTree("/runner");
+  pyodide.unpackArchive(runtime, "zip", { extractDir: "/runner" });
+  pyodide.FS.mkdirTree(ROOT);
+  pyodide.unpackArchive(example, "zip", { extractDir: ROOT });
+  pyodide.runPython("import sys; sys.path.insert(0, '/runner')");
+  return pyodide.pyimport("run_blocks");
+}
+
+self.onmessage = async ({ data: job }) => {
+  let runner;
+  try {
+    runner = await start(job);
+  } catch (error) {
+    self.postMessage({ error: String(error && error.message || error) });
+    return;
+  }
+  try {
+    runner.start(job.setup, ROOT);
+  } catch (error) {
+    self.postMessage({ error: String(error && error.message || error) });
+    return;
+  }
+  for (const block of job.blocks) {
+    const examples = JSON.parse(runner.run_json(block.text, `<block ${block.id}>`));
+    self.postMessage({ id: block.id, examples });
+  }
+  self.postMessage({ done: true });
+};
