@@ -127,7 +127,7 @@ def page_context(app, pagename, templatename, context, doctree):
         "base": "../" * depth + "_runner/",
         "worker": manifest["worker"],
         "pyodide": manifest["pyodide"],
-        "wheels": manifest["wheels"],
+        "sitePackages": manifest["site_packages"],
         "runtime": manifest["runtime"],
         "example": manifest["examples"][jobs[pagename]["example"]],
         "setup": jobs[pagename]["setup"],
@@ -137,6 +137,7 @@ def page_context(app, pagename, templatename, context, doctree):
         "script": PAGE_SCRIPT.read_text(encoding="utf-8"),
         "python": manifest["python"],
         "django": manifest["packages"]["Django"],
+        "size": manifest["download_mb"],
     }
 
 

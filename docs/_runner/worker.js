@@ -1,9 +1,9 @@
 // The Web Worker in which a page's examples run (docs/_ext/run_in_browser.py
 // writes the page's part; docs/_tools/build_runner.py names this file).
 //
-// The page sends one message: {base, pyodide, wheels, runtime, example,
+// The page sends one message: {base, pyodide, sitePackages, runtime, example,
 // setup, blocks: [{id, text}]}, all paths relative to `base` (the site's
-// _runner/ folder). The worker loads Pyodide and the wheels, unpacks the
+// _runner/ folder). The worker loads Pyodide, unpacks site-packages (the wheels), the
 // example project and the runner's Python into its file system, runs the
 // page's {testsetup}, then each block in turn, and answers with
 // {id, examples: [{source, stdout, stderr}]} per block, then {done: true};
@@ -46,14 +46,14 @@ async function start(job) {
   // The modules of the npm package, named .js (docs/_tools/build_runner.py).
   const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
     import(indexURL + "pyodide.js"), import(indexURL + "pyodide.asm.js")]);
-  const [pyodide, wheels, runtime, example] = await Promise.all([
+  const [pyodide, sitePackagesZip, runtime, example] = await Promise.all([
     loadPyodide({ indexURL, createPyodideModule, stdout: () => {}, stderr: () => {} }),
-    Promise.all(job.wheels.map((w) => bytes(at(w)))),
+    bytes(at(job.sitePackages)),
     bytes(at(job.runtime)),
     bytes(at(job.example)),
   ]);
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
+  pyodide.unpackArchive(sitePackagesZip, "zip", { extractDir: sitePackages });
   pyodide.FS.mkdirTree("/runner");
   pyodide.unpackArchive(runtime, "zip", { extractDir: "/runner" });
   pyodide.FS.mkdirTree(ROOT);

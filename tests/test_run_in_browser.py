@@ -1,0 +1,200 @@
+"""Run, in Chromium: each runnable doctest block runs in the reader's browser.
+
+Every page of conf.py's ``run_in_browser_pages``, in both languages, is
+opened in the published site (tests/test_browser.py's server and Chromium);
+the reader presses Run on its last runnable block, which runs every block up
+to it in a Web Worker with Pyodide, the site's wheels and the example's
+files, and the output each block shows is compared, example by example,
+with what the page's doctest expects (doctest's own comparison, with the
+flags ``make doctest`` uses). One browser context per language, as one
+reader: the first run fetches the runtime, the others find it in the
+browser's cache. Nothing may come from another origin, and no page loads
+any of the runtime before Run.
+"""
+
+import ast
+import doctest
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_browser import SITE, Watch, browser, site  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+from run_in_browser import runnable  # noqa: E402
+
+FENCE = re.compile(r"^```\{(doctest|testsetup)\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+# sphinx.ext.doctest's default doctest_default_flags (conf.py keeps them).
+FLAGS = doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL | doctest.DONT_ACCEPT_TRUE_FOR_1
+RUN_TIMEOUT = 90_000  # ms; a loaded CI machine
+AT_ONCE = 3  # pages run side by side in one context, once the runtime is cached
+DONE = """last => {
+    const bar = document.querySelector('#' + last).nextElementSibling;
+    return !bar.querySelector('button').disabled && bar.querySelector('.run-status').textContent;
+}"""
+
+
+def conf_value(name: str):
+    """A literal of conf.py, read without running conf.py."""
+    for node in ast.parse((ROOT / "conf.py").read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"conf.py sets no {name}")
+
+
+PAGES = conf_value("run_in_browser_pages")
+NOT_PAGES = conf_value("run_in_browser_not")
+
+
+def doctest_blocks(page: str) -> list[str]:
+    """The {doctest} blocks of docs/PAGE.md, as make doctest reads them."""
+    text = (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+    return ["".join(line for line in body.splitlines(keepends=True) if not line.startswith(":"))
+            for kind, body in FENCE.findall(text) if kind == "doctest"]
+
+
+def runnable_blocks(page: str) -> dict[int, str]:
+    return {n: block for n, block in enumerate(doctest_blocks(page), 1) if runnable(block)}
+
+
+def exception_message(output: str) -> str:
+    """What doctest compares of a traceback: the lines after its last frame."""
+    lines = output.splitlines(keepends=True)
+    start = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=0) + 1
+    return "".join(lines[start:])
+
+
+def mismatches(page: str, number: int, expected: str, shown: list[tuple[str, str]]) -> list[str]:
+    """Where the (source, output) pairs shown differ from the block's doctest."""
+    checker = doctest.OutputChecker()
+    examples = doctest.DocTestParser().get_examples(expected)
+    problems = []
+    if [e.source for e in examples] != [source for source, _ in shown]:
+        return [f"{page} block {number}: ran {[s for s, _ in shown]}, expected "
+                f"{[e.source for e in examples]}"]
+    for example, (source, got) in zip(examples, shown):
+        if example.exc_msg is not None:  # as doctest compares exceptions, with these flags
+            strip = doctest._strip_exception_details
+            ok = got.startswith("Traceback (most recent call last):") and checker.check_output(
+                strip(example.exc_msg), strip(exception_message(got)), FLAGS)
+        else:
+            ok = checker.check_output(example.want, got, FLAGS)
+        if not ok:
+            problems.append(f"{page} block {number}: {source.strip()!r}\n"
+                            f"  expected: {example.want!r}\n  shown:    {got!r}")
+    return problems
+
+
+def shown_examples(page, number: int) -> list[tuple[str, str]]:
+    """(source, output) of each example in the output area below block ``number``,
+    as the reader sees them: the prompts taken off the source again."""
+    output = page.locator(f"#run-block-{number} ~ [data-run-output]").first
+    assert output.is_visible(), f"block {number}: no output shown"
+    pairs = []
+    for example in output.locator(".run-example").all():
+        source = example.locator(".run-source").text_content()
+        code = "".join(line[4:] + "\n" for line in source.splitlines())
+        pairs.append((code, example.locator(".run-got").text_content()))
+    return pairs
+
+
+def press_run(page, number: int):
+    page.locator(f"#run-block-{number} + .run-bar button").click()
+
+
+def wait_done(page, number: int) -> str:
+    page.wait_for_function(DONE, arg=f"run-block-{number}", timeout=RUN_TIMEOUT)
+    return page.locator(f"#run-block-{number} + .run-bar .run-status").text_content()
+
+
+def test_every_doctest_page_runs_in_the_browser_or_says_why_not():
+    names = [p.relative_to(ROOT / "docs").with_suffix("") for p in (ROOT / "docs").rglob("*.md")]
+    pages = sorted(name.as_posix() for name in names
+                   if not any(part.startswith("_") for part in name.parts)
+                   and doctest_blocks(name.as_posix()))
+    assert not set(PAGES) & set(NOT_PAGES)
+    assert sorted(set(PAGES) | set(NOT_PAGES)) == pages, (
+        "each doctest page goes in conf.py's run_in_browser_pages, or in run_in_browser_not "
+        "with the error it ends in in the browser")
+    for page in PAGES:
+        assert runnable_blocks(page), f"{page}: listed, but none of its doctest blocks can run"
+
+
+def test_only_the_runnable_blocks_get_a_run_button():
+    for folder in ("en", "zh_CN"):
+        for html in sorted((SITE / folder).rglob("*.html")):
+            page = html.relative_to(SITE / folder).with_suffix("").as_posix()
+            text = html.read_text(encoding="utf-8")
+            marked = {int(n) for n in re.findall(r'id="run-block-(\d+)"', text)}
+            expected = set(runnable_blocks(page)) if page in PAGES else set()
+            assert marked == expected, f"{folder}/{page}: Run on blocks {marked}, not {expected}"
+            assert ('id="run-in-browser"' in text) == bool(expected), f"{folder}/{page}"
+
+
+@pytest.fixture(scope="module")
+def runs(browser, site):
+    """Each language in a context of its own: every page opened, then Run
+    pressed on its last runnable block, the first page alone (it fills the
+    cache), the others a few at once. -> {(folder, page): (tab, watch, status)}."""
+    done, contexts = {}, []
+    for folder in ("en", "zh_CN"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        watch = Watch(context, site)
+        tabs = []
+        for page in PAGES:
+            tab = context.new_page()
+            tab.goto(f"{site}/{folder}/{page}.html")
+            watch.wait_until_quiet(tab)
+            tabs.append((page, tab))
+        before_run = [r.url for r in watch.requests if "/_runner/" in r.url]
+        assert before_run == [], f"{folder}: pages loaded the runner before Run: {before_run}"
+        first, *others = tabs
+        for batch in [[first]] + [others[i:i + AT_ONCE] for i in range(0, len(others), AT_ONCE)]:
+            for page, tab in batch:
+                press_run(tab, max(runnable_blocks(page)))
+            for page, tab in batch:
+                done[folder, page] = (tab, watch, wait_done(tab, max(runnable_blocks(page))))
+    yield done
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("folder", ["en", "zh_CN"])
+def test_run_shows_what_each_doctest_expects(runs, folder):
+    problems = []
+    for page in PAGES:
+        tab, watch, status = runs[folder, page]
+        for number, block in runnable_blocks(page).items():
+            problems += mismatches(f"{folder}/{page}", number, block, shown_examples(tab, number))
+    assert problems == [], "\n".join(problems)
+    for page in PAGES:
+        tab, watch, status = runs[folder, page]
+        watch.assert_clean()
+
+
+@pytest.mark.parametrize("folder", ["en", "zh_CN"])
+def test_the_runtime_comes_from_the_site_once_then_from_the_cache(runs, folder, site):
+    tab, watch, _ = runs[folder, PAGES[0]]
+    fetched = [r.url for r in watch.requests if r.url.startswith(f"{site}/_runner/")]
+    for big in ("pyodide.asm.wasm", "python_stdlib.zip", "site-packages-"):
+        assert sum(big in url for url in fetched) == 1, (big, fetched)
+    watch.assert_clean()  # nothing from another origin
+
+
+def test_an_edited_block_shows_the_edited_result(runs):
+    tab, watch, _ = runs["en", "middleware"]
+    pre = tab.locator("#run-block-1 pre")
+    text = pre.inner_text()
+    old = 'response.headers.get_list("server-timing")'
+    assert old in text
+    pre.fill(text.replace(old, 'response.headers.get_list("content-type")'))
+    press_run(tab, 1)
+    wait_done(tab, 1)
+    shown = dict(shown_examples(tab, 1))
+    edited = '[metric.split(";")[0] for metric in response.headers.get_list("content-type")]\n'
+    assert shown[edited] == "['text/plain']\n", shown
+    watch.assert_clean()
