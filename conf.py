@@ -148,8 +148,10 @@ run_in_browser_pages = [
 # The doctest pages that cannot run in the browser, each with the error its
 # first block ends in there (tests/test_run_in_browser.py checks both lists).
 run_in_browser_not = {
-    # psycopg needs libpq, and its pool opens connections in threads.
-    "databases": "ModuleNotFoundError: No module named 'psycopg'",
+    # psycopg needs libpq (no wheel for the browser), and its pool opens
+    # connections to PostgreSQL in threads.
+    "databases": ("django.core.exceptions.ImproperlyConfigured: "
+                  "Error loading psycopg2 or psycopg module"),
     # A server's module (Uvicorn's Gunicorn worker), not an example project.
     "servers/uvicorn": "ModuleNotFoundError: No module named 'uvicorn'",
 }

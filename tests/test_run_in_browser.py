@@ -6,9 +6,9 @@ the reader presses Run on its last runnable block, which runs every block up
 to it in a Web Worker with Pyodide, the site's wheels and the example's
 files, and the output each block shows is compared, example by example,
 with what the page's doctest expects (doctest's own comparison, with the
-flags ``make doctest`` uses). One browser context per language, as one
-reader: the first run fetches the runtime, the others find it in the
-browser's cache. Nothing may come from another origin, and no page loads
+flags ``make doctest`` uses). One browser context, as one reader: the first
+run fetches the runtime and makes Python's memory snapshot, the others find
+both in the browser's cache. Nothing may come from another origin, and no page loads
 any of the runtime before Run.
 """
 
@@ -24,13 +24,14 @@ from test_browser import SITE, Watch, browser, site  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from run_in_browser import runnable  # noqa: E402
+from run_in_browser import example_of, runnable  # noqa: E402
+from sphinx.errors import ExtensionError  # noqa: E402
 
 FENCE = re.compile(r"^```\{(doctest|testsetup)\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 # sphinx.ext.doctest's default doctest_default_flags (conf.py keeps them).
 FLAGS = doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL | doctest.DONT_ACCEPT_TRUE_FOR_1
 RUN_TIMEOUT = 90_000  # ms; a loaded CI machine
-AT_ONCE = 3  # pages run side by side in one context, once the runtime is cached
+AT_ONCE = 3  # pages run side by side, once the runtime and the snapshot are cached
 DONE = """last => {
     const bar = document.querySelector('#' + last).nextElementSibling;
     return !bar.querySelector('button').disabled && bar.querySelector('.run-status').textContent;
@@ -134,33 +135,48 @@ def test_only_the_runnable_blocks_get_a_run_button():
             assert ('id="run-in-browser"' in text) == bool(expected), f"{folder}/{page}"
 
 
+def test_a_listed_page_whose_example_is_missing_names_its_file(tmp_path):
+    (tmp_path / "startproject").mkdir()
+    assert example_of('os.chdir("examples/startproject")', "docs/x.md", tmp_path) == "startproject"
+    with pytest.raises(ExtensionError, match=r"^docs/x\.md: its \{testsetup\} changes into "
+                                             r"examples/missing/, which does not exist"):
+        example_of('os.chdir("examples/missing")', "docs/x.md", tmp_path)
+    with pytest.raises(ExtensionError, match=r"^docs/x\.md: run_in_browser_pages lists this page, "
+                                             r"but its \{testsetup\} does not change into"):
+        example_of('os.chdir("elsewhere")', "docs/x.md", tmp_path)
+
+
 @pytest.fixture(scope="module")
 def runs(browser, site):
-    """Each language in a context of its own: every page opened, then Run
-    pressed on its last runnable block, the first page alone (it fills the
-    cache), the others a few at once. -> {(folder, page): (tab, watch, status)}."""
-    done, contexts = {}, []
+    """One reader, in one browser context: every page opened in both
+    languages, then Run pressed on its last runnable block, the first page
+    alone (it fills the cache), the others a few at once.
+    -> {(folder, page): (tab, watch, status)}."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watch = Watch(context, site)
+    tabs = []
     for folder in ("en", "zh_CN"):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        watch = Watch(context, site)
-        tabs = []
         for page in PAGES:
             tab = context.new_page()
-            tab.goto(f"{site}/{folder}/{page}.html")
-            watch.wait_until_quiet(tab)
-            tabs.append((page, tab))
-        before_run = [r.url for r in watch.requests if "/_runner/" in r.url]
-        assert before_run == [], f"{folder}: pages loaded the runner before Run: {before_run}"
-        first, *others = tabs
-        for batch in [[first]] + [others[i:i + AT_ONCE] for i in range(0, len(others), AT_ONCE)]:
-            for page, tab in batch:
-                press_run(tab, max(runnable_blocks(page)))
-            for page, tab in batch:
-                done[folder, page] = (tab, watch, wait_done(tab, max(runnable_blocks(page))))
+            # Each navigation starts from a timer, so that none waits for the others.
+            tab.evaluate("url => { setTimeout(() => { location.href = url; }, 0); }",
+                         f"{site}/{folder}/{page}.html")
+            tabs.append(((folder, page), tab))
+    for (folder, page), tab in tabs:
+        tab.wait_for_url(f"{site}/{folder}/{page}.html")
+        tab.wait_for_load_state("load")
+    watch.wait_until_quiet(tabs[-1][1])
+    before_run = [r.url for r in watch.requests if "/_runner/" in r.url]
+    assert before_run == [], f"pages loaded the runner before Run: {before_run}"
+    done = {}
+    first, *others = tabs
+    for batch in [[first]] + [others[i:i + AT_ONCE] for i in range(0, len(others), AT_ONCE)]:
+        for (folder, page), tab in batch:
+            press_run(tab, max(runnable_blocks(page)))
+        for (folder, page), tab in batch:
+            done[folder, page] = (tab, watch, wait_done(tab, max(runnable_blocks(page))))
     yield done
-    for context in contexts:
-        context.close()
+    context.close()
 
 
 @pytest.mark.parametrize("folder", ["en", "zh_CN"])
@@ -176,9 +192,8 @@ def test_run_shows_what_each_doctest_expects(runs, folder):
         watch.assert_clean()
 
 
-@pytest.mark.parametrize("folder", ["en", "zh_CN"])
-def test_the_runtime_comes_from_the_site_once_then_from_the_cache(runs, folder, site):
-    tab, watch, _ = runs[folder, PAGES[0]]
+def test_the_runtime_comes_from_the_site_once_then_from_the_cache(runs, site):
+    tab, watch, _ = runs["en", PAGES[0]]
     fetched = [r.url for r in watch.requests if r.url.startswith(f"{site}/_runner/")]
     for big in ("pyodide.asm.wasm", "python_stdlib.zip", "site-packages-"):
         assert sum(big in url for url in fetched) == 1, (big, fetched)

@@ -24,7 +24,7 @@ blocking the loop while it runs (a server runs it beside the loop).
 
 import asyncio
 import time
-from asyncio import events
+from asyncio import events, tasks
 
 from asgiref import sync
 
@@ -68,13 +68,19 @@ class InlineEventLoop(asyncio.BaseEventLoop):
 
 
 def call_without_loop(func, *args, **kwargs):
-    """``func(*args, **kwargs)`` with no running event loop, as in a thread."""
+    """``func(*args, **kwargs)`` as in a thread of its own: no running event
+    loop and no current task (a loop that ``func`` starts may run tasks)."""
     loop = events._get_running_loop()
+    task = tasks.current_task(loop) if loop is not None else None
+    if task is not None:
+        tasks._leave_task(loop, task)
     events._set_running_loop(None)
     try:
         return func(*args, **kwargs)
     finally:
         events._set_running_loop(loop)
+        if task is not None:
+            tasks._enter_task(loop, task)
 
 
 async def _sync_to_async(self, *args, **kwargs):
