@@ -49,6 +49,16 @@ import django.core.asgi, django.http, django.urls, django.db.models
 import asgiref.testing, httpx, starlette.applications
 `;
 
+// What an earlier version of the site left in the cache: gone, but for the
+// files of this runtime (under `folders`, or one of `files`).
+async function forgetOtherVersions(cache, folders, files) {
+  for (const request of await cache.keys()) {
+    if (!files.includes(request.url) && !folders.some((folder) => request.url.startsWith(folder))) {
+      await cache.delete(request);
+    }
+  }
+}
+
 async function start(job) {
   const at = (path) => new URL(path, job.base).href;
   const indexURL = at(job.pyodide);
@@ -66,18 +76,19 @@ async function start(job) {
   // cache; every Run starts a fresh interpreter from it in a fraction of
   // the time Python takes to start and import Django. Its files are not in
   // it: they are unpacked again.
-  const cache = await caches.open(CACHE);
+  const cache = "caches" in self ? await caches.open(CACHE) : null; // none off https
   const key = at(`snapshot/${job.sitePackages}/${job.worker}`);
   let snapshot = null;
-  const kept = await cache.match(key);
+  const kept = cache && await cache.match(key);
   if (kept) snapshot = new Uint8Array(await kept.arrayBuffer());
   if (!snapshot) {
     const first = await loadPyodide({ ...quiet, _makeSnapshot: true, createPyodideModule: createModule });
     unpackSitePackages(first);
     first.runPython(PRELOAD);
     snapshot = first.makeMemorySnapshot();
-    await cache.put(key, new Response(snapshot));
+    if (cache) await cache.put(key, new Response(snapshot));
   }
+  if (cache) forgetOtherVersions(cache, [indexURL, at("examples/")], [key, at(job.sitePackages), at(job.runtime)]);
   const size = snapshot.length;
   const pyodide = await loadPyodide({
     ...quiet, _loadSnapshot: snapshot,

@@ -20,6 +20,7 @@ the browser may keep it for good (docs/_runner/worker.js caches it):
     examples/NAME-HASH.zip each folder of examples/, as examples/NAME/...
     python-HASH.zip        docs/_runner/*.py: the shim and the block runner
     worker-HASH.js         docs/_runner/worker.js, the Web Worker
+    run-HASH.js            docs/_runner/run.js, what the page's Run buttons do
     manifest.json          all these names, for docs/_ext/run_in_browser.py
 
 REQUIREMENTS are the series' requirement files (requirements.txt, and with
@@ -202,6 +203,7 @@ def build(out: Path, cache: Path, series: list[Path]) -> dict:
         "runtime": write_hashed(new, "python", ".zip",
                                 pack([(p.name, p) for p in sorted(RUNNER.glob("*.py"))])),
         "worker": write_hashed(new, "worker", ".js", (RUNNER / "worker.js").read_bytes()),
+        "page": write_hashed(new, "run", ".js", (RUNNER / "run.js").read_bytes()),
         "examples": examples,
     }
     # What the first Run downloads: all but the other examples.
