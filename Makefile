@@ -47,7 +47,7 @@ SRC      := docs
 
 .DEFAULT_GOAL := help
 .PHONY: help venv html html-en html-zh_CN doctest test test-all pytest clean snippets bench-build \
-  bench bench-db bench-static linkcheck
+  bench bench-db bench-static linkcheck runner
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -73,9 +73,28 @@ endif
 
 venv: $(STAMP) ## Create .venv from the pinned requirements.txt (DJANGO=6.1: .venv-6.1, with requirements-django-6.1.txt)
 
-html: $(STAMP) ## Build the site in both languages into _build/html/
+# The examples' runner in the reader's browser (docs/_ext/run_in_browser.py):
+# Pyodide from npm (package.json and package-lock.json, `npm ci` into
+# node_modules/), the wheels of requirements-browser.txt (pip downloads them
+# once into $(BUILD)/runner-wheels/) and examples/ packed, in $(BUILD)/runner/,
+# which `make html` copies to the site's _runner/. Without npm, `make html`
+# builds the pages without Run buttons and says so; `make test` needs npm.
+NPM      ?= npm
+RUNNER   := $(BUILD)/runner
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "make runner: npm not found: install Node.js and npm (Debian: apt-get install npm; .ci/run does)" >&2; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+
+runner: $(STAMP) node_modules/.package-lock.json ## Pyodide (npm ci), the browser's wheels (pip download) and examples/, packed into _build/runner/
+	@$(PY) docs/_tools/build_runner.py $(RUNNER) $(BUILD)/runner-wheels $(REQUIREMENTS)
+
+html: $(STAMP) ## Build the site in both languages into _build/html/ (with the Run buttons' runner when npm is there)
+	@if [ ! -f package.json ]; then rm -rf $(RUNNER); echo "make html: no package.json: the pages are built without Run buttons"; \
+	elif ! command -v $(NPM) >/dev/null 2>&1; then rm -rf $(RUNNER); echo "make html: npm not found: the pages are built without Run buttons (make test needs npm)"; \
+	else $(MAKE) --no-print-directory runner || exit 1; fi
 	@$(MAKE) --no-print-directory -j2 html-en html-zh_CN
 	@cp $(SRC)/_root/index.html $(BUILD)/html/index.html
+	@rm -rf $(BUILD)/html/_runner; if [ -d $(RUNNER) ]; then cp -r $(RUNNER) $(BUILD)/html/_runner; fi
 	@echo "Site built: $(BUILD)/html/index.html (en/, zh_CN/)"
 
 html-en html-zh_CN: html-%: $(STAMP)
@@ -102,6 +121,7 @@ pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
 # Each step names the series it runs on, as the report headers of pytest do.
 SERIES = $(shell $(BIN)/python -c 'import django, platform; print(f"Django {django.get_version()}, Python {platform.python_version()}")')
 test: $(STAMP) ## The catalogue checks, both languages built afresh, the doctests and the whole test suite (DJANGO=6.1 for that series)
+	@command -v $(NPM) >/dev/null || { echo "make test: npm not found: the browser tests run the examples in Pyodide, which npm installs (install Node.js and npm; .ci/run does)" >&2; exit 1; }
 	@echo "make test: $(SERIES), building into $(BUILD)/"
 	@$(MAKE) --no-print-directory site
 	@# The doctests run beside pytest, which spends most of its time waiting on

@@ -41,7 +41,7 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "_static", "_templates"]
+exclude_patterns = ["_build", "_ext", "_runner", "_static", "_templates"]
 language = "en"
 
 # Translations: one catalogue per page in locale/. The builds read a copy
@@ -133,6 +133,31 @@ source_repository = os.environ.get(
     "SOURCE_REPOSITORY", "https://github.com/deploying-django-asgi/deploying-django-asgi")
 source_branch = os.environ.get("SOURCE_BRANCH", "main")
 # --- end of issue 14 --------------------------------------------------------
+
+# --- issue 16: the in-process examples run in the reader's browser
+# (docs/_ext/run_in_browser.py, docs/_runner/, `make runner`) ---------------
+extensions += ["run_in_browser"]
+# The pages whose doctests call an example project in-process: each of their
+# doctest blocks gets a Run button, but a block that starts a process or
+# opens a socket (run_in_browser.CANNOT_RUN). The example is the folder the
+# page's {testsetup} changes into.
+run_in_browser_pages = [
+    "overview", "application", "settings", "middleware", "async-safety", "embedding",
+    "streaming", "servers/index", "behind-a-proxy",
+]
+# The doctest pages that cannot run in the browser, each with the error its
+# first block ends in there (tests/test_run_in_browser.py checks both lists).
+run_in_browser_not = {
+    # psycopg needs libpq (no wheel for the browser), and its pool opens
+    # connections to PostgreSQL in threads.
+    "databases": ("django.core.exceptions.ImproperlyConfigured: "
+                  "Error loading psycopg2 or psycopg module"),
+    # A server's module (Uvicorn's Gunicorn worker), not an example project.
+    "servers/uvicorn": "ModuleNotFoundError: No module named 'uvicorn'",
+}
+# What `make runner` assembled: Pyodide, the wheels, the examples packed.
+run_in_browser_dir = str(BUILD_DIR / "runner")
+# --- end of issue 16 --------------------------------------------------------
 
 # The site's name in each language; module-level code only ever sees "en",
 # so the title is chosen once the language of the build is known.

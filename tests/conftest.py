@@ -42,7 +42,8 @@ def pytest_runtest_makereport(item, call):
 # heaviest first. pytest-xdist's loadfile hands out whole files in order:
 # starting with these keeps the run from ending on one of them, alone.
 HEAVIEST_FIRST = ["test_accessibility.py", "test_intl_check.py", "test_site.py",
-                  "test_browser.py", "test_servers.py", "test_intl_update.py"]
+                  "test_run_in_browser.py", "test_browser.py", "test_servers.py",
+                  "test_intl_update.py"]
 
 
 def pytest_collection_modifyitems(config, items):

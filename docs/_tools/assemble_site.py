@@ -14,6 +14,8 @@ _build/site/ gets::
     llms.txt         every page's Markdown copy (en/page.md, zh_CN/page.md),
                      in reading order: see markdown_copies.py
     favicon.svg      for the root page
+    _runner/         what the Run buttons load, when `make html` had npm
+                     (docs/_tools/build_runner.py)
 
 The folder is replaced as a whole, so nothing stale is published.
 """
@@ -58,6 +60,8 @@ def main(html: Path, site: Path, epub: Path | None = None, pdf: Path | None = No
     site.mkdir(parents=True)
     for lang in LANGUAGES:
         shutil.copytree(html / lang, site / lang, ignore=shutil.ignore_patterns(".buildinfo"))
+    if (html / "_runner").is_dir():  # what the Run buttons load (make runner)
+        shutil.copytree(html / "_runner", site / "_runner")
     shutil.copyfile(ROOT_PAGE, site / "index.html")
     shutil.copyfile(html / "en" / "404.html", site / "404.html")
     shutil.copyfile(html / "en" / "_static" / "favicon.svg", site / "favicon.svg")
