@@ -39,11 +39,12 @@ def pytest_runtest_makereport(item, call):
 
 
 # The files that take longest (`make pytest PYTEST_OPTS="--durations=0"`),
-# heaviest first. pytest-xdist's loadfile hands out whole files in order:
+# heaviest first. pytest-xdist's loadfile hands out whole files in this order
+# (the Makefile's --no-loadscope-reorder), two to each worker at the start:
 # starting with these keeps the run from ending on one of them, alone.
-HEAVIEST_FIRST = ["test_accessibility.py", "test_intl_check.py", "test_site.py",
-                  "test_run_in_browser.py", "test_browser.py", "test_servers.py",
-                  "test_intl_update.py"]
+HEAVIEST_FIRST = ["test_site.py", "test_accessibility.py", "test_servers.py",
+                  "test_intl_check.py", "test_browser.py", "test_intl_update.py",
+                  "test_run_in_browser.py", "test_capacity.py"]
 
 
 def pytest_collection_modifyitems(config, items):
