@@ -126,7 +126,7 @@ def test_each_running_request_holds_a_thread(static_root):
         # Idle, a process has its main thread alone (the thread of the
         # start-up check's request may take a moment to end).
         wait_until(lambda: all(threads(pid) == 1 for pid in pids.values()), 5, "idle processes")
-        requests = [(started[run].url + run, 0) for run in runs for _ in range(8)]
+        requests = [started[run].url + run for run in runs for _ in range(8)]
         thread, result = in_background(at_once, requests)
         seen = {run: [] for run in runs}
         # Counted for as long as the requests run, however late they start.
@@ -137,7 +137,7 @@ def test_each_running_request_holds_a_thread(static_root):
         wait_until(lambda: all(threads(pid) == 1 for pid in pids.values()), 5,
                    "the threads to end")
     assert [status for status, *_ in result["value"]] == [200] * 16
-    assert all(seconds >= 1.9 for *_, seconds in result["value"])
+    assert all(ended - started >= 1.9 for *_, started, ended in result["value"])
     # One main thread; eight running requests, eight more threads. Under load,
     # when the requests do not all overlap, one more now and then, for a moment.
     assert all(max(counts) in (9, 10) for counts in seen.values()), seen
@@ -279,17 +279,22 @@ def test_the_caps_as_the_servers_describe_them(static_root):
 # Replacing workers
 # --------------------------------------------------------------------------
 
-def _requests(url: str, count: int) -> list:
+def _requests(url: str, count: int, stop_at_error: bool = False) -> list:
     """The statuses of ``count`` requests one after another, each on a new
-    connection; the name of the error instead, after which it stops."""
+    connection; the name of the error instead of a status (and, with
+    ``stop_at_error``, no more requests after it)."""
     statuses = []
     for _ in range(count):
         try:
             statuses.append(httpx.get(url, timeout=20).status_code)
         except httpx.TransportError as error:
             statuses.append(type(error).__name__)
-            break
+            if stop_at_error:
+                break
     return statuses
+
+
+DROPPED = {"RemoteProtocolError", "ReadError"}  # the connection ended unanswered
 
 
 LIMIT = re.compile(r"Maximum request limit of (\d+) exceeded\. Terminating process\.")
@@ -314,7 +319,8 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         # Two workers with at most 25 requests each: 51 requests replace one
         # at least. The one process stops after its own.
         sent = {name: in_background(_requests, started[name].url + "/client/", 51 if name !=
-                                    "uvicorn in one process" else 500)
+                                    "uvicorn in one process" else 500,
+                                    name == "uvicorn in one process")
                 for name in ("gunicorn", "uvicorn", "hypercorn", "uvicorn in one process",
                              "gunicorn -k asgi")}
         granian = started["granian"]
@@ -350,11 +356,15 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
         logs = {name: server.log for name, server in started.items()}
     statuses = {name: result["value"] for name, (_, result) in sent.items()}
 
+    for name in ("gunicorn", "uvicorn", "hypercorn", "gunicorn -k asgi"):
+        # One after another: answered, but now and then (seen under load) one
+        # that reaches the old worker as it stops, with no error page.
+        assert len(statuses[name]) == 51 and set(statuses[name]) <= {200} | DROPPED, statuses
+        assert statuses[name].count(200) >= 49, (name, statuses[name])
     for name in ("gunicorn", "uvicorn", "hypercorn"):
-        assert statuses[name] == [200] * 51, (name, statuses[name])
-        # Together, one fails, with no error page: the connection ends unanswered.
+        # Together, one fails, the same way.
         failures = set(under_load[name]) - {200}
-        assert failures and failures <= {"RemoteProtocolError", "ReadError"}, under_load
+        assert failures and failures <= DROPPED, under_load
     for name, new_worker in [("gunicorn", r"Booting worker with pid: (\d+)"),
                              ("uvicorn", r"Started server process \[(\d+)\]")]:
         limits = [int(n) for n in LIMIT.findall(logs[name])]
@@ -363,7 +373,6 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
     assert re.search(r"Child process \[\d+\] died", logs["uvicorn"])
     # Gunicorn's own ASGI worker: its own line, then a new worker.
     gasgi = logs["gunicorn -k asgi"]
-    assert statuses["gunicorn -k asgi"] == [200] * 51, statuses["gunicorn -k asgi"]
     assert "[INFO] Autorestarting worker after current request." in gasgi, gasgi
     assert len(set(re.findall(r"Booting worker with pid: (\d+)", gasgi))) >= 3, gasgi
     assert "Maximum request limit" not in gasgi
@@ -397,8 +406,10 @@ def test_workers_are_replaced_after_their_requests_or_over_their_memory(static_r
 
     text = page_text(PAGE)
     assert "With the numbers below, each worker's limit is between 20 and 25 requests." in text
-    assert ("When requests arrive together, a request can fail as a worker stops: the old "
-            "worker closes a connection it has accepted") in text
+    assert ("A request can fail as a worker stops: the old worker closes a connection it has "
+            "accepted but not yet read") in text
+    assert ("a client that sends one request after another can meet it too, when its next "
+            "request reaches the old worker just as it stops") in text
     assert ("in one process, Uvicorn exits with status 0 |") in text
     assert "A worker of the example already uses more than 20 MiB when it starts" in text
     assert ("| Gunicorn's ASGI worker | `--max-requests N --max-requests-jitter J` | the worker "
