@@ -23,15 +23,11 @@ from server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_tools"))
+from chromium import ChromiumMissing, launch  # noqa: E402
 from page_commands import commands  # noqa: E402
 
 SITE = Path(os.environ.get("SITE_DIR") or ROOT / "_build" / "site")
 SCREENSHOTS = SITE.parent / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-gpu", "--no-first-run",
-]
 LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}  # folder -> hreflang / lang
 
 
@@ -110,11 +106,11 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` "
-                    "(.ci/run does). Playwright's own browser downloads are not used.")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            browser = launch(playwright)
+        except ChromiumMissing as error:
+            pytest.fail(str(error))
         yield browser
         browser.close()
 

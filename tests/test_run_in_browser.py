@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from playwright.sync_api import sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SITE, Watch, site  # noqa: F401
+from test_browser import SITE, Watch, site  # noqa: F401
+from chromium import ChromiumMissing, launch  # noqa: E402  (test_browser puts docs/_tools on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
@@ -122,11 +123,11 @@ def browser():
     """test_browser.py's Chromium, running WebAssembly with its baseline
     compiler only: a Run's Python is done before the optimizing compiler
     would pay for itself, and the 18 runs take about a third less CPU."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` (.ci/run does)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=[*CHROMIUM_ARGS, "--js-flags=--liftoff-only"])
+        try:
+            browser = launch(playwright, "--js-flags=--liftoff-only")
+        except ChromiumMissing as error:
+            pytest.fail(str(error))
         yield browser
         browser.close()
 

@@ -13,10 +13,6 @@ and an outline of the headings for the PDF reader's sidebar.
 import sys
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
-# As in the browser tests: nothing is fetched from the network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
@@ -25,14 +21,16 @@ def print_pdf(page: Path, out: Path) -> None:
     """Print ``page`` to ``out``."""
     from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists():
-        sys.exit(f"print_pdf: {CHROMIUM} is missing, so the PDF cannot be printed: install "
-                 "the Debian package `chromium` (.ci/run does); `make html` needs none of it")
+    from chromium import ChromiumMissing, launch
+
     if not page.is_file():
         sys.exit(f"print_pdf: {page} is missing; the singlehtml build writes it")
     out.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            browser = launch(playwright)
+        except ChromiumMissing as error:
+            sys.exit(f"print_pdf: the PDF cannot be printed: {error}; `make html` needs none of it")
         try:
             tab = browser.new_page()
             tab.goto(page.resolve().as_uri(), wait_until="load")
