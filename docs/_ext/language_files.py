@@ -20,11 +20,21 @@ rebuilt when it changes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
+
+
+BLOCK = re.compile(r"^(?:`{3,}|~{3,}|:{3,})\{language-file\}[ \t]+(\S+)", re.M)
+
+
+def used_by(markdown: str) -> list[str]:
+    """The paths (with ``{language}`` in them) of a page's language-file
+    blocks, read from its Markdown: what the translation status counts."""
+    return BLOCK.findall(markdown)
 
 
 class LanguageFile(SphinxDirective):

@@ -19,7 +19,6 @@ messages Sphinx replaces; the others fall back to English.
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import polib
@@ -28,6 +27,8 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
+
+from language_files import used_by
 
 TRANSLATION = "zh_CN"  # the language whose progress is tracked
 SOURCE = "en"  # the language of the sources, and the folder of its build
@@ -83,9 +84,6 @@ def progress(app, docname: str) -> tuple[int, int, int]:
     return with_language_files(tally(read_entries(path), messages), Path(app.env.doc2path(docname)))
 
 
-LANGUAGE_FILE = re.compile(r"^(?:`{3,}|~{3,}|:{3,})\{language-file\}[ \t]+(\S+)", re.M)
-
-
 def language_files(page: Path) -> tuple[int, int]:
     """(files, translated) of the ``{language-file}`` blocks of ``page``: the
     tables and charts written once per language (language_files.py). One
@@ -96,7 +94,7 @@ def language_files(page: Path) -> tuple[int, int]:
     except OSError:
         return 0, 0
     total = translated = 0
-    for name in LANGUAGE_FILE.findall(text):
+    for name in used_by(text):
         total += 1
         ours, theirs = (page.parent / name.replace("{language}", lang) for lang in (TRANSLATION, SOURCE))
         if ours.is_file() and not (theirs.is_file() and ours.read_bytes() == theirs.read_bytes()):

@@ -169,15 +169,15 @@ def render_table(results: dict, language: str = "en") -> str:
              *t["load"].format(tool=m["load_tool"], connections=load["connections"],
                                threads=load["threads"], duration=load["duration_s"]).split("\n"),
              ""]
+    names = [t["names"].get(r["name"], r["name"]) for r in results["runs"]]
     rows = [t["columns"]]
-    for r in results["runs"]:
-        rows.append((t["names"].get(r["name"], r["name"]), str(r["requests"]), str(r["socket_errors"] + r["non_2xx_3xx"]),
+    for name, r in zip(names, results["runs"]):
+        rows.append((name, str(r["requests"]), str(r["socket_errors"] + r["non_2xx_3xx"]),
                      str(r["peak_connections"]), str(r["connections_opened"]),
                      f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p99']:.1f}"))
     lines += bench.table(rows)
     lines += ["", *t["notes"]]
-    for r in results["runs"]:
-        name = t["names"].get(r["name"], r["name"])
+    for name, r in zip(names, results["runs"]):
         lines += textwrap.wrap(f"{name}: $ {r['command']}", width=78, initial_indent="  ",
                                subsequent_indent="      ", break_on_hyphens=False,
                                break_long_words=False)
