@@ -53,7 +53,8 @@ from packaging.markers import Marker
 
 from server import BIN, Server, enter_side_by_side, free_port
 from test_servers import (EXAMPLE, EXPECTED, FORWARDED, ROOT, SERVERS, running,
-                          session_members, static_root, wait_until)  # noqa: F401 (a fixture)
+                          session_members, static_root, until_the_view_runs,  # noqa: F401 (a fixture)
+                          wait_until)
 
 sys.path.insert(0, str(ROOT / "docs" / "_tools"))
 from page_commands import command  # noqa: E402
@@ -318,26 +319,6 @@ def slow_request(url: str, result: dict, headers=None) -> threading.Thread:
     thread = threading.Thread(target=run)
     thread.start()
     return thread
-
-
-def request_read(port: int, netns: int | None = None) -> bool:
-    """Whether the server on ``port`` has read a request from a connection
-    that is still open: the kernel received bytes for it (ss's
-    bytes_received) and none wait unread (Recv-Q 0)."""
-    argv = ["ss", "-Htin", "state", "established", f"( sport = :{port} )"]
-    if netns:
-        argv = ["nsenter", "-t", str(netns), "-n", *argv]
-    lines = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.splitlines()
-    for head, info in zip(lines[::2], lines[1::2]):
-        received = re.search(r"bytes_received:(\d+)", info)
-        if received and int(received.group(1)) > 0 and head.split()[0] == "0":
-            return True
-    return False
-
-
-def until_the_view_runs(port: int, netns: int | None = None):
-    wait_until(lambda: request_read(port, netns), 10, f"the request to reach port {port}")
-    time.sleep(0.2)  # the server has parsed the request; the view is sleeping
 
 
 def cmdline(pid: int) -> str:

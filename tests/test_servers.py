@@ -203,6 +203,26 @@ def wait_until(condition, timeout: float, what: str, log=lambda: ""):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
+def request_read(port: int, netns: int | None = None) -> bool:
+    """Whether the server on ``port`` has read a request from a connection
+    that is still open: the kernel received bytes for it (ss's
+    bytes_received) and none wait unread (Recv-Q 0)."""
+    argv = ["ss", "-Htin", "state", "established", f"( sport = :{port} )"]
+    if netns:
+        argv = ["nsenter", "-t", str(netns), "-n", *argv]
+    lines = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.splitlines()
+    for head, info in zip(lines[::2], lines[1::2]):
+        received = re.search(r"bytes_received:(\d+)", info)
+        if received and int(received.group(1)) > 0 and head.split()[0] == "0":
+            return True
+    return False
+
+
+def until_the_view_runs(port: int, netns: int | None = None):
+    wait_until(lambda: request_read(port, netns), 10, f"the request to reach port {port}")
+    time.sleep(0.2)  # the server has parsed the request; the view is sleeping
+
+
 def collectstatic(root: Path) -> None:
     """Run the page's collectstatic into ``root``, as STATIC_ROOT."""
     argv = shlex.split(command(INDEX, COLLECTSTATIC).text)
@@ -317,7 +337,7 @@ def slow_request(server) -> tuple[threading.Thread, dict]:
 def stop_during_slow_request(server) -> dict:
     """SIGTERM while /slow/ is running; what the client got back."""
     request, result = slow_request(server)
-    time.sleep(0.5)  # the server is warm: the request has reached the view
+    until_the_view_runs(server.port)
     server.stop()
     request.join(10)
     return result
