@@ -319,13 +319,13 @@ def test_index_links_every_server_page():
 # Each documented command, on a real server
 # --------------------------------------------------------------------------
 
-def slow_request(server) -> tuple[threading.Thread, dict]:
-    """GET /slow/?seconds=1 in a thread; the dict gets its response or error."""
+def slow_request(server, seconds=1) -> tuple[threading.Thread, dict]:
+    """GET /slow/?seconds=N in a thread; the dict gets its response or error."""
     result = {}
 
     def slow():
         try:
-            result["response"] = httpx.get(server.url + "/slow/?seconds=1", timeout=10)
+            result["response"] = httpx.get(server.url + f"/slow/?seconds={seconds}", timeout=10)
         except httpx.TransportError as error:
             result["error"] = error
 
@@ -1111,7 +1111,7 @@ def thread_count(pid: int) -> int:
         return 0
 
 
-def signal_during_slow_request(server, signum) -> dict:
+def signal_during_slow_request(server, signum, seconds=1) -> dict:
     """``signum`` to the main process while /slow/ runs; what the client got back.
 
     Django runs each request with a thread of its own, which ends with the
@@ -1120,7 +1120,7 @@ def signal_during_slow_request(server, signum) -> dict:
     workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", server.log)]
     wait_until(lambda: all(thread_count(pid) == 1 for pid in workers), 10,
                "idle workers", lambda: server.log)
-    request, result = slow_request(server)
+    request, result = slow_request(server, seconds)
     wait_until(lambda: any(thread_count(pid) > 1 for pid in workers), 10,
                "the request to reach the view", lambda: server.log)
     os.kill(server.process.pid, signum)
@@ -1130,9 +1130,10 @@ def signal_during_slow_request(server, signum) -> dict:
 
 
 def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(static_root):
-    """The page: SIGINT and SIGQUIT stop -k asgi's workers at once. Uvicorn's
-    workers finish the request but do not exit: Gunicorn kills them after
-    --graceful-timeout (3 s here instead of the page's 30)."""
+    """The page: SIGINT and SIGQUIT stop -k asgi's workers within a second
+    (each checks once a second whether to stop), so a 3 s request is cut off.
+    Uvicorn's workers finish a 1 s request but do not exit: Gunicorn kills
+    them after --graceful-timeout (3 s here instead of the page's 30)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from server import enter_side_by_side
@@ -1141,6 +1142,7 @@ def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(
                 uvicorn_worker: command("servers/uvicorn", "gunicorn mysite.asgi:application ")}
     runs = [(GASGI, signal.SIGINT), (GASGI, signal.SIGQUIT),
             (uvicorn_worker, signal.SIGINT), (uvicorn_worker, signal.SIGQUIT)]
+    seconds = {GASGI: 3, uvicorn_worker: 1}  # how long the running request takes
     with ExitStack() as stack:
         managers = []
         for startswith, _ in runs:
@@ -1154,7 +1156,8 @@ def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(
         servers = enter_side_by_side(stack, managers)
         with ThreadPoolExecutor(len(runs)) as pool:
             results = list(pool.map(signal_during_slow_request, servers,
-                                    [signum for _, signum in runs]))
+                                    [signum for _, signum in runs],
+                                    [seconds[startswith] for startswith, _ in runs]))
         codes = [server.process.returncode for server in servers]
         for server in servers:
             wait_until(lambda: not session_members(server.process.pid), 3,
@@ -1167,14 +1170,16 @@ def test_sigint_and_sigquit_cut_off_running_requests_only_under_the_asgi_worker(
         if startswith == GASGI:
             assert "error" in result, f"answered: {result}\n{log}"
             # The access log says 500, for a response that never went out.
-            assert '"GET /slow/?seconds=1 HTTP/1.1" 500 0 ' in log, log
+            assert '"GET /slow/?seconds=3 HTTP/1.1" 500 0 ' in log, log
         else:
             assert result["response"].text == "Slept 1 s\n", f"{result}\n{log}"
             assert log.count("was sent SIGKILL! Perhaps out of memory?") == 2, log
     text = page_text(GASGI_PAGE)
-    assert ("A request still running is cut off, and the client gets no response at all; the "
-            "access log still shows it, as `500 0`. Gunicorn exits with status 0 here too.") in text
-    assert ("| `SIGINT`, `SIGQUIT` | running requests are cut off, and Gunicorn exits at once | "
+    assert ("`SIGINT` (Ctrl+C) and `SIGQUIT` stop the workers within a second: each worker "
+            "checks once a second whether to stop, and then stops without waiting. A request "
+            "still running is cut off, and the client gets no response at all; the access log "
+            "still shows it, as `500 0`. Gunicorn exits with status 0 here too.") in text
+    assert ("| `SIGINT`, `SIGQUIT` | running requests are cut off within a second, and Gunicorn exits | "
             "running requests finish, but the workers do not exit: Gunicorn kills them after "
             "`--graceful-timeout` and logs `was sent SIGKILL! Perhaps out of memory?` |") in text
 
