@@ -111,11 +111,13 @@ doctest: $(STAMP) ## Run every doctest block of every page, then print a per-pag
 # The test files run side by side (pytest-xdist), two processes per core (at
 # most 8): most tests spend their time waiting for servers, timeouts and
 # builds, so a core has room for two. A file's tests stay together, so they
-# share its servers and workspaces; tests/conftest.py puts the longest files
-# first, and --no-loadscope-reorder keeps that order (pytest-xdist would hand
-# out the files with the most tests first instead).
+# share its servers and workspaces, but for a class's, which go together on
+# their own (test_accessibility.py's two halves of the site run side by side
+# so). tests/conftest.py puts the longest files first, and
+# --no-loadscope-reorder keeps that order (pytest-xdist would hand out the
+# files with the most tests first instead).
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((2 * n)); [ $$w -gt 8 ] && w=8; echo $$w)
-PYTEST_OPTS ?= -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST_OPTS ?= -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
 	$(PY) -m pytest -o cache_dir=$(BUILD)/pytest-cache $(PYTEST_OPTS)
 

@@ -39,7 +39,7 @@ def pytest_runtest_makereport(item, call):
 
 
 # The files that take longest (`make pytest PYTEST_OPTS="--durations=0"`),
-# heaviest first. pytest-xdist's loadfile hands out whole files in this order
+# heaviest first. pytest-xdist's loadscope hands out whole files in this order
 # (the Makefile's --no-loadscope-reorder), two to each worker at the start:
 # starting with these keeps the run from ending on one of them, alone.
 HEAVIEST_FIRST = ["test_site.py", "test_accessibility.py", "test_servers.py",

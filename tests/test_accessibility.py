@@ -7,7 +7,11 @@ axe-core is the copy that axe-playwright-python bundles (no download). The
 site, the browser and the page watch are tests/test_browser.py's; this file
 is apart from it so that `make pytest` runs it beside the other browser
 tests: loading every page and running axe on it is the slowest check of
-the suite, so it is done once for both tests.
+the suite, so it is done once for the three tests that read it, in two
+halves: the English pages (with the root's) in TestEnglishHalf, and the
+Chinese ones in TestChineseHalf. pytest-xdist (the Makefile's --dist
+loadscope) keeps a class's tests together, and gives the two classes to two
+workers, which load the halves side by side.
 """
 
 import functools
@@ -177,15 +181,24 @@ PHONE_LAYOUT = """() => ({
 })"""
 
 
-@pytest.fixture(scope="module")
-def first_loads(browser, site) -> dict[str, FirstLoad]:
-    """Every page loaded once, in a browser context of its own (an empty
-    cache), measured, then checked by axe in each of axe_runs(); a few pages
-    side by side. The root page only sends the reader on to a language at
-    once: it is measured with the page it goes to, and axe skips it."""
-    paths = site_pages()
+def half(path: str) -> str:
+    """The half of the site a page is checked with: its language's, or the
+    English one for the pages at the root."""
+    return "zh_CN" if path.startswith("zh_CN/") else "en"
+
+
+def load_half(browser, site, language: str) -> dict[str, FirstLoad]:
+    """Every page of one half of the site loaded once, in a browser context
+    of its own (an empty cache), measured, then checked by axe in each of
+    axe_runs(); a few pages side by side. The root page only sends the
+    reader on to a language at once: it is measured with the page it goes
+    to, and axe skips it."""
+    everything = site_pages()
     assert {"index.html", "en/search.html", "zh_CN/genindex.html", "404.html",
-            "zh_CN/servers/index.html"} <= set(paths)
+            "zh_CN/servers/index.html"} <= set(everything)
+    paths = [path for path in everything if half(path) == language]
+    # The halves hold every page between them, each about as many.
+    assert 0.4 < len(paths) / len(everything) < 0.6
     loads = {}
     for start in range(0, len(paths), AXE_AT_ONCE):
         batch = []
@@ -229,62 +242,78 @@ def first_loads(browser, site) -> dict[str, FirstLoad]:
     return loads
 
 
-def test_no_page_has_an_axe_violation_in_either_scheme_or_width(first_loads):
-    # The code blocks are highlighted: the kinds of token are there to check.
-    assert {"k", "nn", "s2", "gp", "go"} <= set().union(*map(code_colours, code_colour_pages()))
-    checked = {path: load for path, load in first_loads.items() if path != "index.html"}
-    assert all(len(load.axe) == len(axe_runs(path)) >= 2 for path, load in checked.items())
-    assert CHROME_COLOUR_PAGES <= set(checked)
-    problems = [line for load in checked.values() for run in load.axe for line in run]
-    problems += [line for load in checked.values() for line in load.problems]
-    assert problems == [], f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+class Half:
+    """The checks that read the first loads of one half of the site
+    (load_half): a subclass names the half."""
+
+    LANGUAGE = ""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def first_loads(cls, browser, site) -> dict[str, FirstLoad]:
+        return load_half(browser, site, cls.LANGUAGE)
+
+    def test_no_page_has_an_axe_violation_in_either_scheme_or_width(self, first_loads):
+        # The code blocks are highlighted: the kinds of token are there to check.
+        assert {"k", "nn", "s2", "gp", "go"} <= set().union(*map(code_colours, code_colour_pages()))
+        checked = {path: load for path, load in first_loads.items() if path != "index.html"}
+        assert all(len(load.axe) == len(axe_runs(path)) >= 2 for path, load in checked.items())
+        assert {p for p in CHROME_COLOUR_PAGES if half(p) == self.LANGUAGE} <= set(checked)
+        problems = [line for load in checked.values() for run in load.axe for line in run]
+        problems += [line for load in checked.values() for line in load.problems]
+        assert problems == [], f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+    def test_every_page_loads_under_budget_from_this_origin_only(self, first_loads):
+        """Each page's first load (empty cache): nothing from another origin, no
+        404, no console error, and within the budgets in bytes and requests."""
+        print(f"\n{'gzip KB':>8} {'raw KB':>8} {'requests':>8}  page")
+        for path, load in sorted(first_loads.items(), key=lambda item: -item[1].gzip):
+            print(f"{load.gzip / 1024:8.1f} {load.raw / 1024:8.1f} {len(load.requests):8}  {path}")
+        problems = [line for load in first_loads.values() for line in load.problems]
+        assert problems == [], "\n".join(problems)
+        heavy = {}
+        for path, load in first_loads.items():
+            search = path.endswith("/search.html")
+            gzip_budget = SEARCH_GZIP_BUDGET if search else GZIP_BUDGET
+            request_budget = SEARCH_REQUEST_BUDGET if search else REQUEST_BUDGET
+            if load.gzip > gzip_budget or len(load.requests) > request_budget:
+                heavy[path] = (f"{load.gzip / 1024:.1f} KB gzip (budget {gzip_budget // 1024}), "
+                               f"{len(load.requests)} requests (budget {request_budget})")
+        assert heavy == {}, "over budget on first load:\n" + "\n".join(
+            f"{path}: {why}" for path, why in heavy.items())
+        # The figures were really measured: every page has its HTML, CSS and script.
+        for path, load in first_loads.items():
+            kinds = {kind.split(";")[0] for _, kind, _, _ in load.requests}
+            assert {"text/html", "text/css", "text/javascript"} <= kinds, (path, kinds)
+            assert 0 < load.gzip < load.raw, path
+
+    def test_on_a_phone_code_stays_whole_plain_and_wide_tables_show_they_scroll(self, first_loads):
+        """Every page, 390 px wide, dark: no inline code split inside a word
+        (after the `--` of an option, say), no code token underlined as if it
+        were a link, and a table wider than the screen shaded at the edge it
+        scrolls towards, while a table that fits is not."""
+        checked = {path: load.phone for path, load in first_loads.items() if path != "index.html"}
+        split = {path: phone["split"] for path, phone in checked.items() if phone["split"]}
+        assert split == {}
+        underlined = {path: phone["underlined"] for path, phone in checked.items() if phone["underlined"]}
+        assert underlined == {}
+        tables = [(path, table) for path, phone in checked.items() for table in phone["tables"]]
+        wrong = [(path, table) for path, table in tables
+                 if (table["scroll"], table["shaded"]) != (("right", True) if table["overflows"]
+                                                            else ("none", False))]
+        assert wrong == []
+        # Both kinds are on the site at this width, in each language.
+        assert {table["overflows"] for path, table in tables} == {True, False}
+        # Code blocks with module names are there to be checked.
+        assert any('class="nn"' in block for block in code_blocks("en/embedding.html"))
 
 
-def test_every_page_loads_under_budget_from_this_origin_only(first_loads):
-    """Each page's first load (empty cache): nothing from another origin, no
-    404, no console error, and within the budgets in bytes and requests."""
-    print(f"\n{'gzip KB':>8} {'raw KB':>8} {'requests':>8}  page")
-    for path, load in sorted(first_loads.items(), key=lambda item: -item[1].gzip):
-        print(f"{load.gzip / 1024:8.1f} {load.raw / 1024:8.1f} {len(load.requests):8}  {path}")
-    problems = [line for load in first_loads.values() for line in load.problems]
-    assert problems == [], "\n".join(problems)
-    heavy = {}
-    for path, load in first_loads.items():
-        search = path.endswith("/search.html")
-        gzip_budget = SEARCH_GZIP_BUDGET if search else GZIP_BUDGET
-        request_budget = SEARCH_REQUEST_BUDGET if search else REQUEST_BUDGET
-        if load.gzip > gzip_budget or len(load.requests) > request_budget:
-            heavy[path] = (f"{load.gzip / 1024:.1f} KB gzip (budget {gzip_budget // 1024}), "
-                           f"{len(load.requests)} requests (budget {request_budget})")
-    assert heavy == {}, "over budget on first load:\n" + "\n".join(
-        f"{path}: {why}" for path, why in heavy.items())
-    # The figures were really measured: every page has its HTML, CSS and script.
-    for path, load in first_loads.items():
-        kinds = {kind.split(";")[0] for _, kind, _, _ in load.requests}
-        assert {"text/html", "text/css", "text/javascript"} <= kinds, (path, kinds)
-        assert 0 < load.gzip < load.raw, path
+class TestEnglishHalf(Half):
+    LANGUAGE = "en"
 
 
-def test_on_a_phone_code_stays_whole_plain_and_wide_tables_show_they_scroll(first_loads):
-    """Every page, 390 px wide, dark: no inline code split inside a word
-    (after the `--` of an option, say), no code token underlined as if it
-    were a link, and a table wider than the screen shaded at the edge it
-    scrolls towards, while a table that fits is not."""
-    checked = {path: load.phone for path, load in first_loads.items() if path != "index.html"}
-    split = {path: phone["split"] for path, phone in checked.items() if phone["split"]}
-    assert split == {}
-    underlined = {path: phone["underlined"] for path, phone in checked.items() if phone["underlined"]}
-    assert underlined == {}
-    tables = [(path, table) for path, phone in checked.items() for table in phone["tables"]]
-    wrong = [(path, table) for path, table in tables
-             if (table["scroll"], table["shaded"]) != (("right", True) if table["overflows"]
-                                                        else ("none", False))]
-    assert wrong == []
-    # Both kinds are on the site at this width, in both languages.
-    for folder in ("en/", "zh_CN/"):
-        assert {table["overflows"] for path, table in tables if path.startswith(folder)} == {True, False}
-    # Code blocks with module names are there to be checked.
-    assert any('class="nn"' in block for block in code_blocks("en/embedding.html"))
+class TestChineseHalf(Half):
+    LANGUAGE = "zh_CN"
 
 
 def test_a_wide_table_shades_the_side_left_to_see_as_it_scrolls(browser, site):
