@@ -113,9 +113,10 @@ doctest: $(STAMP) ## Run every doctest block of every page, then print a per-pag
 # builds, so a core has room for two. A file's tests stay together, so they
 # share its servers and workspaces, but for a class's, which go together on
 # their own (test_accessibility.py's two halves of the site run side by side
-# so). tests/conftest.py puts the longest files first, and
-# --no-loadscope-reorder keeps that order (pytest-xdist would hand out the
-# files with the most tests first instead).
+# so; --dist loadgroup with xdist_group marks would not: on pytest 9.2 the
+# marks are silently ignored, pytest-xdist #1386). tests/conftest.py puts the
+# longest files first, and --no-loadscope-reorder keeps that order
+# (pytest-xdist would hand out the files with the most tests first instead).
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((2 * n)); [ $$w -gt 8 ] && w=8; echo $$w)
 PYTEST_OPTS ?= -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 pytest: $(STAMP) ## Run the pytest suite only (PYTEST_OPTS=... to change how)
