@@ -193,6 +193,9 @@ def test_blocking_sleep_holds_up_concurrent_requests(project):
     assert done.returncode == 0, done.stderr
     blocking, non_blocking = map(int, done.stdout.split())
     assert (blocking, non_blocking) == (1, 5)
+    page = " ".join((ROOT / "docs" / f"{PAGE}.md").read_text().split())
+    assert ("Five requests at once to the non-blocking view take their five naps together, "
+            "all at the same time.") in page
 
 
 def test_allow_async_unsafe_hides_the_error_and_check_deploy_reports_it(project):
