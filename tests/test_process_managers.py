@@ -127,10 +127,6 @@ SOCKET_ACTIVATE = "systemd-socket-activate "
 # The page's table "How systemd stops each server": one row per command, the
 # page's own or with one change, and what a request that is running gets.
 FINISHES, CUT_OFF, CANCELLED = "finishes", "is cut off", "is cancelled"
-# The main process exits with status 0 but in these cases: under
-# control-group, a Granian worker that exits on its own SIGTERM before the main
-# process has begun to stop it is "unexpected", and Granian exits with 1.
-EXIT_STATUSES = {("Granian", "control-group"): ({0, 1}, "Unexpected exit from worker-")}
 STOP_ROWS = {
     # row: (command start, --workers instead of the page's, {KillMode: outcome}, to set)
     "Uvicorn (`--workers 2`)": (
@@ -664,7 +660,7 @@ def test_how_systemd_stops_each_server(kill_mode, secret_file, static_root, tmp_
     for row, result in zip(rows, results):
         outcome = STOP_ROWS[row][2][kill_mode]
         where = f"{row}, KillMode={kill_mode}: {result}\n{result['log']}"
-        statuses, why_not_0 = EXIT_STATUSES.get((row, kill_mode), ({0}, None))
+        statuses, why_not_0 = exit_statuses(row, kill_mode)
         assert result["code"] in statuses, where
         if result["code"] != 0:
             assert why_not_0 in result["log"], where
@@ -681,10 +677,21 @@ def test_how_systemd_stops_each_server(kill_mode, secret_file, static_root, tmp_
         assert result["seconds"] < 5, where  # the server, not the timeout, ended it
 
 
+# The main process exits with status 0 but in these cases: under
+# control-group, a Granian worker that exits on its own SIGTERM before the main
+# process has begun to stop it is "unexpected", and Granian exits with 1.
+EXIT_STATUSES = {("Granian", "control-group"): ({0, 1}, "Unexpected exit from worker-")}
+
+
+def exit_statuses(row: str, kill_mode: str) -> tuple[set[int], str | None]:
+    """The statuses the main process may exit with, and the log line a status
+    other than 0 comes with."""
+    return EXIT_STATUSES.get((row, kill_mode), ({0}, None))
+
+
 def table_row(row: str) -> str:
     _, _, outcomes, to_set = STOP_ROWS[row]
-    cells = [f"{outcomes[mode]}, exit status "
-             + " or ".join(map(str, sorted(EXIT_STATUSES.get((row, mode), ({0},))[0])))
+    cells = [f"{outcomes[mode]}, exit status " + " or ".join(map(str, sorted(exit_statuses(row, mode)[0])))
              for mode in KILL_MODES]
     return f"| {row} | {cells[0]} | {cells[1]} | {to_set} |"
 
