@@ -25,8 +25,11 @@ author = "The Deploying Django with ASGI authors"
 copyright = "2026, " + author
 
 extensions = [
+    "gc_tuning",  # docs/_ext: fewer garbage collections, none over what is loaded at the start
     "myst_parser",
     "reuse_myst_parser",  # docs/_ext: translated messages parsed without MyST's set-up cost
+    "parse_msgstr_once",  # docs/_ext: ... and each of them once, not twice
+    "stem_once",  # docs/_ext: each word of the search index stemmed once a build
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "sphinx_design",

@@ -22,7 +22,7 @@ The output is unchanged: the renderer resets all of its per-document state
 in ``setup_render``, and a parse that starts while another is running (a
 nested parse) gets a parser of its own. tests/test_site.py builds both
 languages with and without this extension and compares every file.
-Setting ``DOCS_PLAIN_MYST=1`` in the environment leaves myst-parser as it is.
+Setting ``DOCS_PLAIN_BUILD=1`` in the environment leaves myst-parser as it is.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _take_parser(config):
 
 
 def setup(app):
-    if not os.environ.get("DOCS_PLAIN_MYST"):
+    if not os.environ.get("DOCS_PLAIN_BUILD"):
         app.setup_extension("myst_parser")
         base.make_document = make_document
         app.add_source_parser(ReusingMystParser, override=True)
