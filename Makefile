@@ -32,7 +32,8 @@ PY        = $(realpath $(VENV))/bin/python
 SPHINXOPTS ?= -W --keep-going -q
 LANGS    := en zh_CN
 # conf.py keeps its copy of the catalogues (and Sphinx its .mo files) here:
-# nothing a target runs writes outside $(BUILD), but for bytecode.
+# nothing a target runs writes outside $(BUILD), but for bytecode and jieba's
+# dictionary split by bigram (docs/_ext/jieba_by_bigram.py), both in $(VENV).
 export DOCS_BUILD_DIR := $(abspath $(BUILD))
 # Python keeps its bytecode in $(VENV)/pycache, none in the sources. pip
 # installs without compiling (compiling every package took 8 of its 20 s); the
