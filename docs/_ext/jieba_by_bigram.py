@@ -95,6 +95,9 @@ def load(tokenizer) -> Dictionary | None:
     try:
         total, singles, by_first = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
+        if tokenizer.tmp_dir is None and os.access(sys.prefix, os.W_OK):
+            path.parent.mkdir(exist_ok=True)
+            tokenizer.tmp_dir = str(path.parent)  # jieba's own cache, not in /tmp
         tokenizer.initialize()
         try:
             _write(path, tokenizer.FREQ, tokenizer.total)
