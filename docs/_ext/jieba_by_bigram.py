@@ -111,7 +111,11 @@ if __name__ == "__main__":
     # `make venv` runs this once jieba is installed, so that no build loads
     # all of the dictionary; a build without the file writes it instead.
     # With --path it only prints where the file goes.
-    import jieba
+    try:
+        import jieba
+    except ImportError:
+        print("jieba_by_bigram: jieba is not installed: no dictionary to split")
+        sys.exit(0)
 
     jieba.setLogLevel(60)
     path = _file_for(jieba.dt)
