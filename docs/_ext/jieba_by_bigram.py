@@ -13,8 +13,8 @@ dictionary's keys behind its bigrams.
 This module keeps the dictionary split by first bigram in the virtual
 environment (``<sys.prefix>/jieba/``, as the bytecode is in its
 ``pycache/``), made from the ``FREQ`` that jieba itself loads: by ``make
-venv``, or else by the first build that finds it missing or older than
-jieba's dictionary file. A tokenizer gets every one-character key and jieba's
+venv``, or else by the first build that finds none for this copy of
+jieba's dictionary file (its name holds the file's size and time). A tokenizer gets every one-character key and jieba's
 total at once, and the keys behind a text's bigrams just before that text
 is cut (``Dictionary.load_for``). Whatever jieba looks up is then exactly
 what the whole dictionary holds, and the project's words, added after the
