@@ -4,7 +4,8 @@ Sphinx's i18n transform (``Locale.apply``) goes over a page's messages
 twice. The first pass parses every translation to fix up section titles and
 drops the result for anything else; the second parses the same text again,
 from the same place in the page, for every message the first pass did not
-finish. That second parse was ~40 % of the zh_CN build's i18n time.
+finish. That second parse was ~40 % of the time the zh_CN build spent
+parsing translations.
 
 Here the first parse of a message is remembered (a copy of its nodes) until
 the transform moves on to another page, and the second gets a copy of it:
