@@ -62,7 +62,6 @@ $(STAMP): requirements.txt
 	@rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -W ignore::SyntaxWarning docs/_ext/jieba_by_bigram.py
 	@touch $@
 else
 $(STAMP): $(REQUIREMENTS)
@@ -70,7 +69,6 @@ $(STAMP): $(REQUIREMENTS)
 	  set -x; rm -rf $(VENV) && $$python -m venv $(VENV)
 	$(BIN)/python docs/_tools/series_requirements.py $(REQUIREMENTS) $(VENV)/requirements.txt
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r $(VENV)/requirements.txt
-	$(BIN)/python -W ignore::SyntaxWarning docs/_ext/jieba_by_bigram.py
 	@touch $@
 endif
 

@@ -691,7 +691,8 @@ def exit_statuses(row: str, kill_mode: str) -> tuple[set[int], str | None]:
 
 def table_row(row: str) -> str:
     _, _, outcomes, to_set = STOP_ROWS[row]
-    cells = [f"{outcomes[mode]}, exit status " + " or ".join(map(str, sorted(exit_statuses(row, mode)[0])))
+    cells = [f"{outcomes[mode]}, exit status "
+             + " or ".join(map(str, sorted(exit_statuses(row, mode)[0])))
              for mode in KILL_MODES]
     return f"| {row} | {cells[0]} | {cells[1]} | {to_set} |"
 

@@ -46,8 +46,8 @@ def make(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     ws = slim_copy(tmp_path_factory.mktemp("site") / "repo", PAGES)
-    # What `make venv` does, in case .venv was made before it did: the zh_CN
-    # builds below then load jieba's dictionary bigram by bigram.
+    # The split dictionary the first zh_CN build in .venv writes: the builds
+    # below then load jieba's dictionary bigram by bigram.
     subprocess.run([sys.executable, ROOT / "docs/_ext/jieba_by_bigram.py"], check=True,
                    capture_output=True)
     done = make(ws, "site")
@@ -268,9 +268,6 @@ def test_a_removed_requirement_leaves_the_venv(tmp_path):
     ws = tmp_path / "repo"
     ws.mkdir()
     shutil.copy2(ROOT / "Makefile", ws / "Makefile")
-    # What `make venv` runs once pip is done (it then finds no jieba and says so).
-    (ws / "docs/_ext").mkdir(parents=True)
-    shutil.copy2(ROOT / "docs/_ext/jieba_by_bigram.py", ws / "docs/_ext")
     # PIP_NO_COMPILE: pip (in `python -m venv` too) leaves out the bytecode.
     env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_NO_COMPILE": "1",
            "PYTHON": sys.executable}

@@ -12,9 +12,9 @@ dictionary's keys behind its bigrams.
 
 This module keeps the dictionary split by first bigram in the virtual
 environment (``<sys.prefix>/jieba/``, as the bytecode is in its
-``pycache/``), made from the ``FREQ`` that jieba itself loads: by ``make
-venv``, or else by the first build that finds none for this copy of
-jieba's dictionary file (its name holds the file's size and time). A tokenizer gets every one-character key and jieba's
+``pycache/``), made from the ``FREQ`` that jieba itself loads by the first
+build that finds none for this copy of jieba's dictionary file (its name
+holds the file's size and time). A tokenizer gets every one-character key and jieba's
 total at once, and the keys behind a text's bigrams just before that text
 is cut (``Dictionary.load_for``). Whatever jieba looks up is then exactly
 what the whole dictionary holds, and the project's words, added after the
@@ -63,7 +63,7 @@ class Dictionary:
                 self.freq.update(marshal.loads(keys))
 
 
-def _file_for(tokenizer) -> Path:
+def _file() -> Path:
     import jieba
 
     source = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
@@ -71,7 +71,17 @@ def _file_for(tokenizer) -> Path:
     return Path(sys.prefix) / "jieba" / f"by-bigram-{FORMAT}-{mark.st_size}-{mark.st_mtime_ns}.marshal"
 
 
-def _write(path: Path, freq: dict, total: int) -> None:
+def _split(tokenizer, path: Path) -> None:
+    """Load all of jieba's dictionary into ``tokenizer``, as jieba does
+    (with its own cache beside ``path``, not in /tmp), and write it split."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        tokenizer.initialize()  # a read-only environment: every build loads all of it
+        return
+    tokenizer.tmp_dir = tokenizer.tmp_dir or str(path.parent)
+    tokenizer.initialize()
+    freq = tokenizer.FREQ
     singles = {key: n for key, n in freq.items() if len(key) == 1}
     by_bigram: dict[str, dict] = defaultdict(dict)
     for key, n in freq.items():
@@ -80,8 +90,8 @@ def _write(path: Path, freq: dict, total: int) -> None:
     by_first: dict[str, dict] = defaultdict(dict)
     for bigram, keys in by_bigram.items():
         by_first[bigram[0]][bigram] = marshal.dumps(keys)
-    data = (total, singles, {first: marshal.dumps(inner) for first, inner in by_first.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (tokenizer.total, singles,
+            {first: marshal.dumps(inner) for first, inner in by_first.items()})
     partial = path.with_name(f"{path.name}.{os.getpid()}")
     partial.write_bytes(marshal.dumps(data))
     os.replace(partial, path)  # builds side by side each see a whole file or none
@@ -89,39 +99,24 @@ def _write(path: Path, freq: dict, total: int) -> None:
 
 def load(tokenizer) -> Dictionary | None:
     """Give ``tokenizer`` (jieba's default, not yet initialised) a
-    Dictionary, or load all of jieba's as usual, write the split file for
-    the next build and return None."""
-    path = _file_for(tokenizer)
+    Dictionary; or, the first time, load all of jieba's as usual, write the
+    split file for the builds after this one and return None."""
+    path = _file()
     try:
         total, singles, by_first = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
-        if tokenizer.tmp_dir is None and os.access(sys.prefix, os.W_OK):
-            path.parent.mkdir(exist_ok=True)
-            tokenizer.tmp_dir = str(path.parent)  # jieba's own cache, not in /tmp
-        tokenizer.initialize()
-        try:
-            _write(path, tokenizer.FREQ, tokenizer.total)
-        except OSError:
-            pass  # a read-only environment: every build loads all of it
+        _split(tokenizer, path)
         return None
     return Dictionary(tokenizer, total, singles, by_first)
 
 
 if __name__ == "__main__":
-    # `make venv` runs this once jieba is installed, so that no build loads
-    # all of the dictionary; a build without the file writes it instead.
-    # With --path it only prints where the file goes.
-    try:
-        import jieba
-    except ImportError:
-        print("jieba_by_bigram: jieba is not installed: no dictionary to split")
-        sys.exit(0)
+    # tests/test_site.py runs this before its builds, so that they find the
+    # file; with --path it only prints where the file goes.
+    import jieba
 
     jieba.setLogLevel(60)
-    path = _file_for(jieba.dt)
-    if sys.argv[1:] == ["--path"]:
-        print(path)
-    else:
-        if not path.exists():
-            load(jieba.dt)
-        print(f"jieba's dictionary by bigram: {path}")
+    path = _file()
+    if sys.argv[1:] != ["--path"] and not path.exists():
+        load(jieba.dt)
+    print(path)
