@@ -69,7 +69,11 @@ def test_server_answers_http2_over_plain_tcp(name):
 @pytest.mark.parametrize("name", NO_H2C)
 def test_server_does_not_answer_http2_over_plain_tcp(name):
     with Server(NO_H2C[name], cwd=SERVERS_EXAMPLE, env=SECRET) as server:
-        with pytest.raises(httpx.RemoteProtocolError):
+        # The server closes the connection without an answer. The client sees
+        # the end of the stream, or a reset when the frames it sent after the
+        # preface were still unread (the kernel's choice, as the close races
+        # them: seen once with Uvicorn's worker on a loaded CI run).
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             get_over_cleartext_http2(server.url)
         http1 = httpx.get(server.url + "/")
         log = server.log
